@@ -73,8 +73,16 @@ typedef struct rn_cgroup_driver {
   int (*create)(rn_cgroup *cg, const rn_resources *res, bool has_resources, rn_error *err);
   /* Moves pid into the container's cgroups. */
   int (*attach)(rn_cgroup *cg, pid_t pid, rn_error *err);
+  /* Prepares placing a process that is about to be created, so that it never has to be migrated by pid:
+   * *clone_fd is a cgroup2 directory for clone3(CLONE_INTO_CGROUP) (-1 when there is none), and
+   * join_fds[0..*n_join) are v1 `tasks` files the new process writes "0" to before anything else
+   * (rn_cgroup_join_self). A process that moves only itself through `tasks` skips the global threadgroup
+   * lock whose RCU grace period makes a `cgroup.procs` write cost ~20 ms here. join_fds must hold
+   * RN_CG_COUNT entries; the caller closes every fd. On failure nothing stays open. */
+  int (*prepare_join)(rn_cgroup *cg, int *clone_fd, int *join_fds, size_t *n_join, rn_error *err);
   /* Arms OOM notification: afterwards cg->oom_fd is readable (POLLIN) after each OOM kill. Records the
-   * current OOM kill count as the baseline. */
+   * current OOM kill count as the baseline. Without a memory controller (none mounted on v1, none offered
+   * on v2) it succeeds unarmed: oom_fd stays -1 and oom_kills() reports 0. */
   int (*oom_watch)(rn_cgroup *cg, rn_error *err);
   /* OOM kills since oom_watch (v1: memory.oom_control oom_kill; v2: memory.events oom_kill). */
   int (*oom_kills)(rn_cgroup *cg, uint64_t *count, rn_error *err);
@@ -83,7 +91,7 @@ typedef struct rn_cgroup_driver {
   int (*signal_all)(rn_cgroup *cg, int sig, rn_error *err);
   /* Whether any process is left in the cgroup. */
   int (*populated)(rn_cgroup *cg, bool *out, rn_error *err);
-  /* Kills what is left, waits (bounded, ~1 s) until empty, removes the directories. Idempotent: missing
+  /* Kills what is left, waits (bounded, ~2 s) until empty, removes the directories. Idempotent: missing
    * directories are not an error. */
   int (*destroy)(rn_cgroup *cg, rn_error *err);
 } rn_cgroup_driver;
@@ -104,6 +112,9 @@ void rn_cgroup_release(rn_cgroup *cg); /* frees memory and fds, touches no files
 /* Writes the directories in use as a JSON object {"memory": "/sys/fs/cgroup/memory/x", ..., "unified": ...}
  * for the state file, so that other tools (the TypeScript stats reader) find the counters. */
 void rn_cgroup_paths_json(const rn_cgroup *cg, struct rn_buf *out);
+
+/* Writes "0" to each fd from prepare_join: moves the calling (single-threaded) process. */
+int rn_cgroup_join_self(const int *join_fds, size_t n_join, rn_error *err);
 
 /* Writes `value` to dir/file (O_WRONLY|O_CLOEXEC, no O_CREAT). Errors name the file and value. */
 int rn_cgroup_write(const char *dir, const char *file, const char *value, rn_error *err);

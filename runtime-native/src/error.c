@@ -18,6 +18,15 @@ int rn_fail(rn_error *err, int errnum, const char *fmt, ...) {
   return -1;
 }
 
+int rn_fail_code(rn_error *err, int errnum, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+  va_end(ap);
+  err->status = errnum;
+  return -1;
+}
+
 void rn_error_wrap(rn_error *err, const char *fmt, ...) {
   char prefix[RN_ERROR_MAX];
   char old[RN_ERROR_MAX];

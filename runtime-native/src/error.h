@@ -18,6 +18,9 @@ typedef struct rn_error {
 /* Fills err with the message (and ": strerror(errnum)" when errnum != 0); returns -1. */
 int rn_fail(rn_error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Like rn_fail, but the message already says what errnum means: status is set, no text is appended. */
+int rn_fail_code(rn_error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Prefixes the message already in err with "<context>: "; keeps status. */
 void rn_error_wrap(rn_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,1 +1,452 @@
-int main(void) { return 0; }
+/* swarm-runtime: an OCI runtime command line (the subset an orchestrator uses), so that crun and runc
+ * can stand in for it and it for them:
+ *   swarm-runtime [--root DIR] [--log FILE] [--log-format text|json] [--cgroup-driver auto|v1|v2] COMMAND
+ *   create ID [--bundle DIR] [--pid-file F] [--container-log F] [--container-log-max-bytes N]
+ *             [--container-log-max-files N]
+ *   start ID | state ID | kill ID [SIGNAL] [--all] | delete [--force] ID | list [-q] [--format json]
+ *   run ID [--bundle DIR] [--pid-file F] [--detach]
+ *   exec [--env K=V]... [--cwd DIR] [--user UID[:GID]] ID [--] CMD [ARG...]
+ *   shim --runtime PATH [--runtime-root DIR] --state-dir DIR [--cgroup-path P] [--container-log F] ID
+ *        [--bundle DIR]      (runs another runtime's create under our shim)
+ * Errors go to stderr as one line (and to --log); the exit status is 1, as crun's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "commands.h"
+#include "container.h"
+#include "json.h"
+#include "spec.h"
+#include "state.h"
+
+#define VERSION "0.1.0"
+
+static const char *g_log_path;
+static bool g_log_json;
+
+static void error_json(const rn_error *err, const char *now, rn_buf *b) {
+  rn_buf_printf(b, "{\"level\":\"error\",\"time\":\"%s\",\"msg\":", now);
+  rn_buf_json_string(b, err->msg, strlen(err->msg));
+  if (err->status) rn_buf_printf(b, ",\"errno\":%d", err->status);
+  rn_buf_puts(b, "}\n");
+}
+
+/* Errors: a plain line on stderr; with --log-format json and no --log (how a program drives us), one JSON
+ * object with the errno instead, so callers need not parse prose. */
+static void print_error(const rn_error *err) {
+  char now[40];
+  rn_now_rfc3339(now, sizeof(now));
+  if (g_log_json && g_log_path == NULL) {
+    rn_buf b;
+    rn_buf_init(&b);
+    error_json(err, now, &b);
+    fwrite(b.data, 1, b.len, stderr);
+    rn_buf_free(&b);
+    return;
+  }
+  fprintf(stderr, "%s\n", err->msg);
+  if (g_log_path == NULL) return;
+  FILE *f = fopen(g_log_path, "ae");
+  if (f == NULL) return;
+  if (g_log_json) {
+    rn_buf b;
+    rn_buf_init(&b);
+    error_json(err, now, &b);
+    fwrite(b.data, 1, b.len, f);
+    rn_buf_free(&b);
+  } else {
+    fprintf(f, "%s error: %s\n", now, err->msg);
+  }
+  fclose(f);
+}
+
+static int usage_error(rn_error *err, const char *fmt, const char *arg) {
+  rn_fail(err, 0, fmt, arg);
+  return -1;
+}
+
+/* "--name=value" or "--name value"; returns the value or NULL (and advances *i). */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, rn_error *err, bool *matched) {
+  size_t n = strlen(name);
+  *matched = false;
+  if (strncmp(argv[*i], name, n) != 0) return NULL;
+  if (argv[*i][n] == '=') {
+    *matched = true;
+    return argv[*i] + n + 1;
+  }
+  if (argv[*i][n] != '\0') return NULL;
+  *matched = true;
+  if (*i + 1 >= argc) {
+    rn_fail(err, 0, "option `%s` needs a value", name);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  if (s == NULL || *s == '\0' || *s == '-') return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end) return -1;
+  *out = v;
+  return 0;
+}
+
+static char *absolute(const char *path) {
+  char *real = realpath(path, NULL);
+  if (real) return real;
+  if (path[0] == '/') return xstrdup(path);
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof(cwd)) == NULL) return xstrdup(path);
+  return xasprintf("%s/%s", cwd, path);
+}
+
+typedef struct cmd_ctx {
+  const char *root;
+  rn_cgroup_layout layout;
+  bool has_layout;
+  const char *driver; /* auto, v1, v2 */
+} cmd_ctx;
+
+static int need_layout(cmd_ctx *c, rn_error *err) {
+  if (c->has_layout) return 0;
+  if (rn_cgroup_layout_detect(&c->layout, err) < 0) return -1;
+  if (strcmp(c->driver, "v2") == 0) {
+    if (c->layout.unified == NULL) return rn_fail(err, 0, "--cgroup-driver v2: no cgroup2 hierarchy is mounted");
+    for (int i = 0; i < RN_CG_COUNT; i++) {
+      free(c->layout.v1[i]);
+      c->layout.v1[i] = NULL;
+    }
+    c->layout.mode = RN_CGROUP_V2;
+  } else if (strcmp(c->driver, "v1") == 0) {
+    if (c->layout.mode == RN_CGROUP_V2) return rn_fail(err, 0, "--cgroup-driver v1: no v1 hierarchy is mounted");
+  }
+  c->has_layout = true;
+  return 0;
+}
+
+static int cmd_create(cmd_ctx *c, int argc, char **argv, bool run, int *exit_code, rn_error *err) {
+  rn_create_opts o = {.root = c->root};
+  const char *bundle = ".";
+  for (int i = 0; i < argc; i++) {
+    bool m;
+    const char *v;
+    if ((v = opt_value(argc, argv, &i, "--bundle", err, &m)) || m) {
+      if (!v) return -1;
+      bundle = v;
+    } else if ((v = opt_value(argc, argv, &i, "-b", err, &m)) || m) {
+      if (!v) return -1;
+      bundle = v;
+    } else if ((v = opt_value(argc, argv, &i, "--pid-file", err, &m)) || m) {
+      if (!v) return -1;
+      o.pid_file = v;
+    } else if (!run && ((v = opt_value(argc, argv, &i, "--container-log", err, &m)) || m)) {
+      if (!v) return -1;
+      if (v[0] != '/') return usage_error(err, "--container-log: must be an absolute path, got `%s`", v);
+      o.container_log = v;
+    } else if (!run && ((v = opt_value(argc, argv, &i, "--container-log-max-bytes", err, &m)) || m)) {
+      if (!v) return -1;
+      if (parse_u64(v, &o.log_max_bytes) < 0 || o.log_max_bytes < 1024)
+        return usage_error(err, "--container-log-max-bytes: must be a number of bytes >= 1024, got `%s`", v);
+    } else if (!run && ((v = opt_value(argc, argv, &i, "--container-log-max-files", err, &m)) || m)) {
+      uint64_t n;
+      if (!v) return -1;
+      if (parse_u64(v, &n) < 0 || n < 1 || n > 100)
+        return usage_error(err, "--container-log-max-files: must be between 1 and 100, got `%s`", v);
+      o.log_max_files = (unsigned)n;
+    } else if (run && (strcmp(argv[i], "--detach") == 0 || strcmp(argv[i], "-d") == 0)) {
+      o.detach = true;
+    } else if (strcmp(argv[i], "--console-socket") == 0 || strncmp(argv[i], "--console-socket=", 17) == 0) {
+      return usage_error(err, "%s: terminals are not supported", "--console-socket");
+    } else if (argv[i][0] == '-') {
+      return usage_error(err, "unknown option `%s`", argv[i]);
+    } else if (o.id == NULL) {
+      o.id = argv[i];
+    } else {
+      return usage_error(err, "unexpected argument `%s`", argv[i]);
+    }
+  }
+  if (o.id == NULL) return rn_fail(err, 0, "%s: a container id is required", run ? "run" : "create");
+  if (rn_state_check_id(o.id, err) < 0) return -1;
+  cleanup_free char *abs_bundle = absolute(bundle);
+  o.bundle = abs_bundle;
+  cleanup_free char *abs_pid = o.pid_file ? absolute(o.pid_file) : NULL;
+  o.pid_file = abs_pid;
+  if (need_layout(c, err) < 0) return -1;
+  o.layout = &c->layout;
+  if (run) return rn_container_run(&o, exit_code, err);
+  return rn_container_create(&o, err);
+}
+
+static int one_id(int argc, char **argv, const char *cmd, const char **id, rn_error *err) {
+  *id = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (argv[i][0] == '-') return usage_error(err, "unknown option `%s`", argv[i]);
+    if (*id) return usage_error(err, "unexpected argument `%s`", argv[i]);
+    *id = argv[i];
+  }
+  if (*id == NULL) return rn_fail(err, 0, "%s: a container id is required", cmd);
+  return 0;
+}
+
+static int cmd_kill(cmd_ctx *c, int argc, char **argv, rn_error *err) {
+  const char *id = NULL, *sig_name = NULL;
+  bool all = false;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--all") == 0 || strcmp(argv[i], "-a") == 0) all = true;
+    else if (argv[i][0] == '-' && argv[i][1] != '\0') return usage_error(err, "unknown option `%s`", argv[i]);
+    else if (id == NULL) id = argv[i];
+    else if (sig_name == NULL) sig_name = argv[i];
+    else return usage_error(err, "unexpected argument `%s`", argv[i]);
+  }
+  if (id == NULL) return rn_fail(err, 0, "kill: a container id is required");
+  int sig = 15;
+  if (sig_name && (sig = rn_signal_from_name(sig_name)) < 0)
+    return rn_fail(err, 0, "kill: unknown signal `%s`", sig_name);
+  if (rn_state_check_id(id, err) < 0) return -1;
+  if (all && need_layout(c, err) < 0) return -1;
+  return rn_cmd_kill(c->root, id, sig, all, &c->layout, err);
+}
+
+static int cmd_delete(cmd_ctx *c, int argc, char **argv, rn_error *err) {
+  const char *id = NULL;
+  bool force = false;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0) force = true;
+    else if (argv[i][0] == '-') return usage_error(err, "unknown option `%s`", argv[i]);
+    else if (id == NULL) id = argv[i];
+    else return usage_error(err, "unexpected argument `%s`", argv[i]);
+  }
+  if (id == NULL) return rn_fail(err, 0, "delete: a container id is required");
+  if (rn_state_check_id(id, err) < 0) return -1;
+  if (need_layout(c, err) < 0) return -1;
+  return rn_cmd_delete(c->root, id, force, &c->layout, err);
+}
+
+static int cmd_list(cmd_ctx *c, int argc, char **argv, rn_error *err) {
+  bool quiet = false, json = false;
+  for (int i = 0; i < argc; i++) {
+    bool m;
+    const char *v;
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+      quiet = true;
+    } else if ((v = opt_value(argc, argv, &i, "--format", err, &m)) || m) {
+      if (!v) return -1;
+      if (strcmp(v, "json") == 0) json = true;
+      else if (strcmp(v, "table") != 0) return usage_error(err, "--format: must be table or json, got `%s`", v);
+    } else if ((v = opt_value(argc, argv, &i, "-f", err, &m)) || m) {
+      if (!v) return -1;
+      if (strcmp(v, "json") == 0) json = true;
+      else if (strcmp(v, "table") != 0) return usage_error(err, "--format: must be table or json, got `%s`", v);
+    } else {
+      return usage_error(err, "unexpected argument `%s`", argv[i]);
+    }
+  }
+  return rn_cmd_list(c->root, quiet, json, err);
+}
+
+static int parse_user(const char *s, rn_exec_opts *o, rn_error *err) {
+  uint64_t uid, gid = 0;
+  cleanup_free char *copy = xstrdup(s);
+  char *colon = strchr(copy, ':');
+  if (colon) *colon = '\0';
+  if (parse_u64(copy, &uid) < 0 || uid > UINT32_MAX - 1 || (colon && (parse_u64(colon + 1, &gid) < 0 || gid > UINT32_MAX - 1)))
+    return rn_fail(err, 0, "--user: must be UID or UID:GID (numbers), got `%s`", s);
+  o->has_user = true;
+  o->uid = (uid_t)uid;
+  o->gid = (gid_t)gid;
+  return 0;
+}
+
+static int cmd_exec(cmd_ctx *c, int argc, char **argv, int *exit_code, rn_error *err) {
+  rn_exec_opts o = {0};
+  const char *id = NULL;
+  cleanup_free char **env = xcalloc((size_t)argc + 1, sizeof(char *));
+  size_t n_env = 0;
+  int i = 0;
+  for (; i < argc; i++) {
+    bool m;
+    const char *v;
+    if (strcmp(argv[i], "--") == 0) {
+      i++;
+      break;
+    }
+    if (id != NULL && argv[i][0] != '-') break;
+    if ((v = opt_value(argc, argv, &i, "--env", err, &m)) || m || ((v = opt_value(argc, argv, &i, "-e", err, &m)) || m)) {
+      if (!v) return -1;
+      if (strchr(v, '=') == NULL || v[0] == '=') return usage_error(err, "--env: must be KEY=value, got `%s`", v);
+      env[n_env++] = (char *)v;
+    } else if ((v = opt_value(argc, argv, &i, "--cwd", err, &m)) || m) {
+      if (!v) return -1;
+      if (v[0] != '/') return usage_error(err, "--cwd: must be an absolute path, got `%s`", v);
+      o.cwd = v;
+    } else if ((v = opt_value(argc, argv, &i, "--user", err, &m)) || m || ((v = opt_value(argc, argv, &i, "-u", err, &m)) || m)) {
+      if (!v) return -1;
+      if (parse_user(v, &o, err) < 0) return -1;
+    } else if (strcmp(argv[i], "--tty") == 0 || strcmp(argv[i], "-t") == 0) {
+      return usage_error(err, "%s: terminals are not supported", argv[i]);
+    } else if (argv[i][0] == '-') {
+      return usage_error(err, "unknown option `%s`", argv[i]);
+    } else {
+      id = argv[i];
+    }
+  }
+  if (id == NULL) return rn_fail(err, 0, "exec: a container id is required");
+  if (i >= argc) return rn_fail(err, 0, "exec: a command to run is required");
+  cleanup_free char **args = xcalloc((size_t)(argc - i) + 1, sizeof(char *));
+  for (int k = 0; i < argc; i++, k++) args[k] = argv[i];
+  if (args[0][0] == '\0') return rn_fail(err, 0, "exec: the command must not be empty");
+  o.args = args;
+  o.env = env;
+  if (rn_state_check_id(id, err) < 0) return -1;
+  if (need_layout(c, err) < 0) return -1;
+  return rn_cmd_exec(c->root, id, &o, &c->layout, exit_code, err);
+}
+
+static int cmd_shim(cmd_ctx *c, int argc, char **argv, rn_error *err) {
+  rn_wrap_opts o = {0};
+  const char *bundle = ".";
+  for (int i = 0; i < argc; i++) {
+    bool m;
+    const char *v;
+    if ((v = opt_value(argc, argv, &i, "--runtime", err, &m)) || m) {
+      if (!v) return -1;
+      o.runtime = v;
+    } else if ((v = opt_value(argc, argv, &i, "--runtime-root", err, &m)) || m) {
+      if (!v) return -1;
+      o.runtime_root = v;
+    } else if ((v = opt_value(argc, argv, &i, "--state-dir", err, &m)) || m) {
+      if (!v) return -1;
+      o.state_dir = v;
+    } else if ((v = opt_value(argc, argv, &i, "--cgroup-path", err, &m)) || m) {
+      if (!v) return -1;
+      o.cgroup_path = v;
+    } else if ((v = opt_value(argc, argv, &i, "--container-log", err, &m)) || m) {
+      if (!v) return -1;
+      o.container_log = v;
+    } else if ((v = opt_value(argc, argv, &i, "--bundle", err, &m)) || m) {
+      if (!v) return -1;
+      bundle = v;
+    } else if (argv[i][0] == '-') {
+      return usage_error(err, "unknown option `%s`", argv[i]);
+    } else if (o.id == NULL) {
+      o.id = argv[i];
+    } else {
+      return usage_error(err, "unexpected argument `%s`", argv[i]);
+    }
+  }
+  if (o.runtime == NULL || o.runtime[0] != '/') return rn_fail(err, 0, "shim: --runtime must be an absolute path");
+  if (o.state_dir == NULL) return rn_fail(err, 0, "shim: --state-dir is required");
+  if (o.id == NULL) return rn_fail(err, 0, "shim: a container id is required");
+  if (rn_state_check_id(o.id, err) < 0) return -1;
+  cleanup_free char *abs_bundle = absolute(bundle);
+  o.bundle = abs_bundle;
+  if (need_layout(c, err) < 0) return -1;
+  o.layout = &c->layout;
+  return rn_container_wrap(&o, err);
+}
+
+static void usage(FILE *out) {
+  fputs("Usage: swarm-runtime [--root DIR] [--log FILE] [--log-format text|json] [--cgroup-driver auto|v1|v2]\n"
+        "                     COMMAND [OPTIONS] ID\n"
+        "Commands: create, start, state, kill, delete, list, run, exec, shim, --version\n",
+        out);
+}
+
+int main(int argc, char **argv) {
+  rn_error err;
+  rn_error_reset(&err);
+  cmd_ctx c = {.root = RN_DEFAULT_ROOT, .driver = "auto"};
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    bool m;
+    const char *v;
+    if ((v = opt_value(argc, argv, &i, "--root", &err, &m)) || m) {
+      if (!v) goto fail;
+      c.root = v;
+    } else if ((v = opt_value(argc, argv, &i, "--log", &err, &m)) || m) {
+      if (!v) goto fail;
+      g_log_path = v;
+    } else if ((v = opt_value(argc, argv, &i, "--log-format", &err, &m)) || m) {
+      if (!v) goto fail;
+      if (strcmp(v, "json") == 0) g_log_json = true;
+      else if (strcmp(v, "text") != 0) {
+        rn_fail(&err, 0, "--log-format: must be text or json, got `%s`", v);
+        goto fail;
+      }
+    } else if ((v = opt_value(argc, argv, &i, "--cgroup-driver", &err, &m)) || m) {
+      if (!v) goto fail;
+      if (strcmp(v, "auto") != 0 && strcmp(v, "v1") != 0 && strcmp(v, "v2") != 0) {
+        rn_fail(&err, 0, "--cgroup-driver: must be auto, v1 or v2, got `%s`", v);
+        goto fail;
+      }
+      c.driver = v;
+    } else if (strcmp(argv[i], "--debug") == 0) {
+      /* accepted for compatibility with callers that pass it to every OCI runtime */
+    } else if (strcmp(argv[i], "--systemd-cgroup") == 0) {
+      rn_fail(&err, 0, "--systemd-cgroup: the systemd cgroup manager is not supported");
+      goto fail;
+    } else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
+      printf("swarm-runtime version %s\nspec: 1.0.2\n", VERSION);
+      return 0;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else {
+      rn_fail(&err, 0, "unknown option `%s`", argv[i]);
+      goto fail;
+    }
+  }
+  if (i >= argc) {
+    usage(stderr);
+    return 1;
+  }
+  if (c.root[0] != '/') {
+    rn_fail(&err, 0, "--root: must be an absolute path, got `%s`", c.root);
+    goto fail;
+  }
+  const char *cmd = argv[i];
+  int sub_argc = argc - i - 1;
+  char **sub_argv = argv + i + 1;
+  int r, code = 0;
+  const char *id;
+  if (strcmp(cmd, "create") == 0) {
+    r = cmd_create(&c, sub_argc, sub_argv, false, &code, &err);
+  } else if (strcmp(cmd, "run") == 0) {
+    r = cmd_create(&c, sub_argc, sub_argv, true, &code, &err);
+  } else if (strcmp(cmd, "start") == 0) {
+    r = one_id(sub_argc, sub_argv, cmd, &id, &err);
+    if (r == 0) r = rn_container_start(c.root, id, &err);
+  } else if (strcmp(cmd, "state") == 0) {
+    r = one_id(sub_argc, sub_argv, cmd, &id, &err);
+    if (r == 0) r = rn_cmd_state(c.root, id, &err);
+  } else if (strcmp(cmd, "kill") == 0) {
+    r = cmd_kill(&c, sub_argc, sub_argv, &err);
+  } else if (strcmp(cmd, "delete") == 0) {
+    r = cmd_delete(&c, sub_argc, sub_argv, &err);
+  } else if (strcmp(cmd, "list") == 0) {
+    r = cmd_list(&c, sub_argc, sub_argv, &err);
+  } else if (strcmp(cmd, "exec") == 0) {
+    r = cmd_exec(&c, sub_argc, sub_argv, &code, &err);
+  } else if (strcmp(cmd, "shim") == 0) {
+    r = cmd_shim(&c, sub_argc, sub_argv, &err);
+  } else {
+    rn_fail(&err, 0, "unknown command `%s`", cmd);
+    r = -1;
+  }
+  if (c.has_layout) rn_cgroup_layout_free(&c.layout);
+  if (r < 0) goto fail;
+  fflush(stdout);
+  return code;
+fail:
+  print_error(&err);
+  return 1;
+}
