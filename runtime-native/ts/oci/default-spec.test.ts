@@ -96,7 +96,6 @@ test('`buildContainerSpec()` defaults: the whole document', (t) => {
         ambient: [],
       },
       noNewPrivileges: true,
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 524288, soft: 1024 }],
     },
     root: { path: '/var/lib/swarmd/rootfs/t1', readonly: false },
     mounts: DEFAULT_MOUNTS,

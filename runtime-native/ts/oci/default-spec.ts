@@ -60,18 +60,12 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * RLIMIT_NOFILE soft 1024, hard 524288: systemd's default for services (since v240) and what containerd
- * 2.x hands its containers, rather than the 1048576/1048576 older Docker releases gave.
- * - A soft limit of 1024 keeps select(2), whose fd_set holds 1024 descriptors, safe, and keeps programs
- *   that loop over every possible descriptor at start-up (closing fds before exec, allocating a table per
- *   fd) from spending seconds on a million.
- * - Programs that want many connections raise their soft limit to the hard one themselves, and the common
- *   runtimes do it on their own: Node.js at start-up, Go since 1.19, the JVM (MaxFDLimit).
- * - The hard limit stays below the default fs.nr_open (1048576), so setting it never fails.
+ * No rlimits by default: the container inherits the runtime's, as Docker's containers inherit the daemon's
+ * (its systemd unit sets LimitNOFILE). Raising a hard limit above the caller's needs CAP_SYS_RESOURCE, which
+ * sandboxed hosts (this build machine among them) do not grant, so a fixed default such as 1024/524288 would
+ * make every container fail to start there. Pass `rlimits` to set them per container.
  */
-export const DEFAULT_RLIMITS: readonly Readonly<OciRlimit>[] = Object.freeze([
-  { type: 'RLIMIT_NOFILE', hard: 524_288, soft: 1024 },
-]);
+export const DEFAULT_RLIMITS: readonly Readonly<OciRlimit>[] = Object.freeze([]);
 
 /** The user the process runs as. */
 export interface ContainerUserOptions {
