@@ -395,6 +395,14 @@ static int launch(shim *s, const rn_bpf *prog, const sigset_t *old_mask, int std
   rn_resources res = spec->resources;
   res.devices = rules;
   res.n_devices = n_rules;
+  bool busy = false;
+  if (s->cg.driver->populated(&s->cg, &busy, err) < 0 || busy) {
+    free(rules);
+    if (busy)
+      rn_fail(err, 0, "config.json: linux.cgroupsPath: cgroup `%s` already holds processes (another container's?)",
+              s->cg.path);
+    return -1;
+  }
   int r = s->cg.driver->create(&s->cg, &res, true, err);
   free(rules);
   if (r < 0) return -1;
@@ -803,6 +811,11 @@ static void adopt_wrapped(shim *s, int wstatus) {
   fclose(f);
   s->pid = pid;
   s->pid_start = rn_proc_starttime(pid);
+  /* The runtime made the cgroup during its create: only now can the OOM counter be watched. */
+  if (s->has_cg && s->cg.driver->oom_watch(&s->cg, &err) < 0) {
+    rn_error_reset(&err);
+    s->has_cg = false;
+  }
   for (size_t i = 0; i < s->n_reaped; i++) {
     if (s->reaped[i].pid == pid) {
       s->exited = true;
@@ -877,10 +890,6 @@ __attribute__((noreturn)) static void wrap_main(shim *s, const rn_wrap_opts *o) 
   s->err_fd = errp[0];
   fcntl(s->out_fd, F_SETFL, O_NONBLOCK);
   fcntl(s->err_fd, F_SETFL, O_NONBLOCK);
-  if (s->has_cg) {
-    rn_error ignored;
-    s->cg.driver->oom_watch(&s->cg, &ignored);
-  }
   rn_exit ex;
   serve(s, &ex);
   if (s->pid > 0) finish(s, &ex);

@@ -62,11 +62,11 @@ char *rn_process_find_executable(const rn_process *p, rn_error *err) {
   if (strchr(prog, '/')) {
     struct stat st;
     if (stat(prog, &st) < 0) {
-      rn_fail(err, errno, "exec `%s`", prog);
+      rn_fail(err, errno, "process.args[0]: exec `%s`", prog);
       return NULL;
     }
     if (!S_ISREG(st.st_mode) || access(prog, X_OK) < 0) {
-      rn_fail(err, EACCES, "exec `%s`", prog);
+      rn_fail(err, EACCES, "process.args[0]: exec `%s`", prog);
       return NULL;
     }
     return xstrdup(prog);
@@ -85,7 +85,7 @@ char *rn_process_find_executable(const rn_process *p, rn_error *err) {
     if (end == NULL) break;
     s = end + 1;
   }
-  rn_fail_code(err, ENOENT, "executable file `%s` not found in $PATH", prog);
+  rn_fail_code(err, ENOENT, "process.args[0]: executable file `%s` not found in $PATH", prog);
   return NULL;
 }
 

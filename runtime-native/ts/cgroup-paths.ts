@@ -19,8 +19,12 @@ export async function cgroupDirsFor(cgroupsPath: string, mountinfo?: string): Pr
     if (!mountPoint) continue;
     if (fstype === 'cgroup2') out.unified = join(mountPoint, rel);
     if (fstype === 'cgroup') {
-      const opts = new Set((superOpts ?? '').split(','));
-      for (const c of V1_CONTROLLERS) if (opts.has(c)) out[c] = join(mountPoint, rel);
+      const opts = (superOpts ?? '').split(',');
+      const controllers = V1_CONTROLLERS.filter((c) => opts.includes(c));
+      for (const c of controllers) out[c] = join(mountPoint, rel);
+      // Hierarchies the runtime itself does not use (blkio, name=systemd) still get cgroups from crun and
+      // runc: list them too, under their mount point's name, so cleanup finds them.
+      if (controllers.length === 0) out[`other:${mountPoint}`] = join(mountPoint, rel);
     }
   }
   return out;

@@ -1,13 +1,19 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * The swarm-runtime binary built by `npm install` (runtime-native/Makefile). Works from the sources and
- * from the compiled tree (dist/runtime-native/ts/), two and three levels below the package root.
- */
+/** The package root: the nearest directory above this file with package.json (sources or compiled tree). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the swarmd package root above runtime-native/ts');
+    dir = up;
+  }
+  return dir;
+}
+
+/** The swarm-runtime binary built by `npm install` (runtime-native/Makefile). */
 export function swarmRuntimePath(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const root = here.includes('/dist/')
-    ? new URL('../../../', import.meta.url)
-    : new URL('../../', import.meta.url);
-  return fileURLToPath(new URL('runtime-native/build/swarm-runtime', root));
+  return join(packageRoot(), 'runtime-native', 'build', 'swarm-runtime');
 }

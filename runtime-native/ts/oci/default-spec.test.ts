@@ -49,8 +49,6 @@ const DEFAULT_MOUNTS: OciMount[] = [
 
 const DEFAULT_DEVICE_RULES = [
   { allow: false, access: 'rwm' },
-  { allow: true, type: 'c', access: 'm' },
-  { allow: true, type: 'b', access: 'm' },
   { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
   { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
   { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' },

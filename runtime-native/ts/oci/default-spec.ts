@@ -630,11 +630,13 @@ function compileResources(v: unknown): CompiledContainerResources {
   };
 }
 
-/** deny everything; mknod of any node (opening it is still denied); then the nodes every program uses. */
+/**
+ * Deny everything, then the nodes every program uses. Unlike Docker, no blanket `m` (mknod) allowance: a
+ * container cannot even create a node for a device it may not open, so a device node it finds or makes
+ * is always one it was given.
+ */
 const STANDARD_DEVICE_RULES: readonly OciDeviceCgroup[] = [
   { allow: false, access: 'rwm' },
-  { allow: true, type: 'c', access: 'm' },
-  { allow: true, type: 'b', access: 'm' },
   { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, // /dev/null
   { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' }, // /dev/zero
   { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' }, // /dev/full

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { removeCgroupParent } from '../cgroup-paths.js';
 import { LocalContainers } from '../local-containers.js';
 import { buildContainerSpec, type ContainerSpecOptions, writeBundle } from '../oci/index.js';
@@ -96,7 +95,12 @@ export class TestHost {
     });
     const containers = new LocalContainers({ runtime, stateDir: join(dir, 'c'), cgroupParent });
     const host = new TestHost(dir, runtime, containers, cgroupParent);
-    await makeBusyboxRootfs(host.rootfs);
+    try {
+      await makeBusyboxRootfs(host.rootfs);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
     return host;
   }
 
@@ -156,10 +160,4 @@ export async function hybridCgroupWrapper(dir: string, runtime: 'crun' | 'runc')
   );
   await chmod(path, 0o755);
   return path;
-}
-
-/** The repository root, for tests that run bin/ scripts. */
-export function repoRoot(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  return here.includes('/dist/') ? join(here, '..', '..', '..', '..') : join(here, '..', '..', '..');
 }
