@@ -10,6 +10,32 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
+// The build and the lint are checks like the tests: a failure is counted and the closing line is still
+// printed, so CI always ends with it.
+function step(title, cmd, cmdArgs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('close', (code) => {
+      if (code === 0) {
+        passed++;
+        process.stdout.write(`ok - ${title}\n`);
+      } else {
+        failed++;
+        process.stdout.write(`not ok - ${title} (exit code ${code})\n`);
+      }
+      resolve(code === 0);
+    });
+  });
+}
+
+const built = await step('build: tsc (strict) compiles the tree', 'npm', ['run', '-s', 'build']);
+await step('lint: biome check', 'npx', ['biome', 'check', '.']);
+await step('lint: imports follow design.md §2', process.execPath, ['scripts/check-boundaries.mjs']);
+if (!built) {
+  process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  process.exit(1);
+}
+
 const before = await snapshotHost();
 const ava = spawn(process.execPath, ['node_modules/ava/entrypoints/cli.mjs', '--tap', ...args], {
   stdio: ['ignore', 'pipe', 'inherit'],
