@@ -34,6 +34,6 @@ export {
   type OciRuntimeOptions,
   type RuntimeKind,
 } from './oci-runtime.js';
-export { swarmRuntimePath } from './paths.js';
+export { packageRoot, swarmRuntimePath } from './paths.js';
 export { type HostImageOptions, type PreparedRootfs, prepareHostImage } from './rootfs/host-image.js';
 export { mountOverlayRootfs, unmountOverlayRootfs } from './rootfs/overlay-rootfs.js';

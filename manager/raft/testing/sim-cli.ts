@@ -69,4 +69,10 @@ function main(): number {
   return failed === 0 ? 0 : 1;
 }
 
-process.exitCode = main();
+try {
+  process.exitCode = main();
+} catch (err) {
+  // A bad flag: say which and why, without a stack trace.
+  console.error(`sim: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 2;
+}
