@@ -28,7 +28,11 @@ function step(title, cmd, cmdArgs) {
   });
 }
 
-const native = await step('build: swarm-runtime compiles with -Wall -Wextra -Werror', 'make', ['-s', '-C', 'runtime-native']);
+const native = await step('build: swarm-runtime compiles with -Wall -Wextra -Werror', 'make', [
+  '-s',
+  '-C',
+  'runtime-native',
+]);
 const built = (await step('build: tsc (strict) compiles the tree', 'npm', ['run', '-s', 'build'])) && native;
 await step('lint: biome check', 'npx', ['biome', 'check', '.']);
 await step('lint: imports follow design.md §2', process.execPath, ['scripts/check-boundaries.mjs']);

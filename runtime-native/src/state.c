@@ -71,22 +71,22 @@ int rn_state_prepare_root(const char *root, rn_error *err) {
   if (check_root_owner(root, &st, err) < 0) return -1;
   cleanup_free char *marker = xasprintf("%s/" MARKER, root);
   if (access(marker, F_OK) == 0) return 0;
-  /* No marker: only an empty directory may become a root. */
+  /* No marker: only an empty directory may become a root. Another create may be making this root at the
+   * same moment: its marker counts as ours. */
   DIR *d = opendir(root);
   if (d == NULL) return rn_fail(err, errno, "open state root `%s`", root);
   struct dirent *de;
-  bool empty = true;
+  bool empty = true, marked = false;
   while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-      empty = false;
-      break;
-    }
+    if (strcmp(de->d_name, MARKER) == 0) marked = true;
+    else if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) empty = false;
   }
   closedir(d);
-  if (!empty)
+  if (!empty && !marked)
     return rn_fail(err, 0, "state root `%s` is not empty and is not a swarm-runtime state directory (no " MARKER
                            " marker); refusing to use it",
                    root);
+  if (marked) return 0;
   int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return rn_fail(err, errno, "create `%s`", marker);
   close(fd);
