@@ -218,7 +218,10 @@ test('concurrent creates on a fresh state root all succeed', async (t) => {
   const ids = Array.from({ length: 8 }, (_, i) => `par-${i}`);
   const bundles = await Promise.all(ids.map((id) => host.bundle({ args: ['/bin/true'] }, id)));
   await Promise.all(ids.map((id, i) => fresh.create(id, { bundle: bundles[i] as string })));
-  t.deepEqual((await fresh.list()).map((c) => c.status), ids.map(() => 'created'));
+  t.deepEqual(
+    (await fresh.list()).map((c) => c.status),
+    ids.map(() => 'created'),
+  );
   await Promise.all(ids.map((id) => fresh.delete(id, { force: true })));
   t.deepEqual(await fresh.list(), []);
 });
