@@ -568,3 +568,9 @@ int rn_cgroup_join_self(const int *join_fds, size_t n_join, rn_error *err) {
   }
   return 0;
 }
+
+bool rn_cgroup_exists(const rn_cgroup *cg) {
+  for (int c = 0; c < RN_CG_COUNT; c++)
+    if (cg->v1_dir[c] && access(cg->v1_dir[c], F_OK) == 0) return true;
+  return cg->unified_dir && access(cg->unified_dir, F_OK) == 0;
+}

@@ -113,6 +113,9 @@ void rn_cgroup_release(rn_cgroup *cg); /* frees memory and fds, touches no files
  * for the state file, so that other tools (the TypeScript stats reader) find the counters. */
 void rn_cgroup_paths_json(const rn_cgroup *cg, struct rn_buf *out);
 
+/* Whether the container's directory exists in any hierarchy it uses (a cgroup another container has). */
+bool rn_cgroup_exists(const rn_cgroup *cg);
+
 /* Writes "0" to each fd from prepare_join: moves the calling (single-threaded) process. */
 int rn_cgroup_join_self(const int *join_fds, size_t n_join, rn_error *err);
 

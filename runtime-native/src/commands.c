@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +21,10 @@
 #include "seccomp.h"
 #include "spec.h"
 #include "state.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 #ifndef PIDFD_NONBLOCK
 #define PIDFD_NONBLOCK O_NONBLOCK
@@ -200,12 +205,56 @@ static void wait_shim(const rn_state *st, int timeout_ms) {
   close(fd);
 }
 
+/* A directory whose create died before its shim wrote state.json: remove the cgroup the config names
+ * (killing anything in it) and the directory. */
+static int delete_remnant(const char *root, const rn_state *st, const rn_cgroup_layout *layout, rn_error *err) {
+  cleanup_free char *cfg = xasprintf("%s/config.json", st->dir);
+  rn_json *doc = rn_json_parse_file(cfg, RN_SPEC_MAX_BYTES, err);
+  const rn_json *linux_ = doc ? rn_json_get(doc, "linux") : NULL;
+  const rn_json *cgp = linux_ ? rn_json_get(linux_, "cgroupsPath") : NULL;
+  cleanup_free char *path = rn_state_cgroup_path(root, st->id, cgp && cgp->type == RN_JSON_STRING ? cgp->str : NULL);
+  rn_json_free(doc);
+  rn_error_reset(err);
+  rn_cgroup cg;
+  if (rn_cgroup_open(&cg, layout, path, err) == 0) {
+    int r = cg.driver->destroy(&cg, err);
+    rn_cgroup_release(&cg);
+    if (r < 0) return -1;
+  }
+  return rn_remove_tree(st->dir, err);
+}
+
 int rn_cmd_delete(const char *root, const char *id, bool force, const rn_cgroup_layout *layout, rn_error *err) {
   rn_state st;
-  if (rn_state_load(root, id, &st, err) < 0) return -1;
+  if (rn_state_load(root, id, &st, err) < 0) {
+    /* As crun and runc: forcing the delete of a container that is not there is not an error. */
+    if (force && err->status == ENOENT) {
+      rn_error_reset(err);
+      return 0;
+    }
+    return -1;
+  }
+  /* Wait for a create in progress to finish (or fail) before looking at the container again. */
+  cleanup_close int lock = rn_state_lock(st.dir, 30000, err);
+  rn_state_free(&st);
+  if (lock < 0) return -1;
+  if (rn_state_load(root, id, &st, err) < 0) {
+    if (err->status == ENOENT) {
+      /* The create failed and cleaned up while we waited. */
+      rn_error_reset(err);
+      return force ? 0 : rn_fail_code(err, ENOENT, "container `%s` does not exist", id);
+    }
+    return -1;
+  }
   rn_status status = rn_state_status(&st);
-  if (status != RN_STATUS_STOPPED && !force) {
-    rn_fail(err, 0, "cannot delete container `%s`: it is %s (stop it first, or use --force)", id, rn_status_name(status));
+  int r = 0;
+  if (status == RN_STATUS_CREATING) {
+    r = delete_remnant(root, &st, layout, err);
+    rn_state_free(&st);
+    return r;
+  }
+  if (status == RN_STATUS_RUNNING && !force) {
+    rn_fail(err, 0, "cannot delete container `%s`: it is running (stop it first, or use --force)", id);
     rn_state_free(&st);
     return -1;
   }
@@ -219,6 +268,8 @@ int rn_cmd_delete(const char *root, const char *id, bool force, const rn_cgroup_
     has_cg = true;
   }
   if (status != RN_STATUS_STOPPED) {
+    /* A created container (as crun allows) or a running one with --force: its init and everything in its
+     * cgroup go first. */
     rn_error ignored;
     if (has_cg) cg.driver->signal_all(&cg, SIGKILL, &ignored);
     if (st.pid > 0 && rn_proc_alive(st.pid, st.pid_start)) kill(st.pid, SIGKILL);
@@ -226,7 +277,6 @@ int rn_cmd_delete(const char *root, const char *id, bool force, const rn_cgroup_
   /* The shim records the end and exits on its own once the init is gone; let it finish writing before the
    * directory goes away. */
   wait_shim(&st, 5000);
-  int r = 0;
   if (has_cg) {
     r = cg.driver->destroy(&cg, err);
     rn_cgroup_release(&cg);
@@ -277,7 +327,7 @@ int rn_cmd_exec(const char *root, const char *id, const rn_exec_opts *o, const r
   int pidfd = -1;
   rn_bpf prog = {0};
   rn_status status = rn_state_status(&st);
-  if (status != RN_STATUS_RUNNING) {
+  if (status != RN_STATUS_RUNNING && status != RN_STATUS_CREATED) {
     rn_fail(err, 0, "container `%s` is not running: it is %s", id, rn_status_name(status));
     goto out;
   }
@@ -344,6 +394,9 @@ int rn_cmd_exec(const char *root, const char *id, const rn_exec_opts *o, const r
   }
   if (child == 0) {
     close(ep[0]);
+    /* Until it runs its program, this process holds host fds and full privileges: nothing in the
+     * container may ptrace it or read its /proc/<pid>/fd. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sigprocmask(SIG_SETMASK, &old, NULL);
     rn_error cerr;
     rn_error_reset(&cerr);
@@ -353,10 +406,13 @@ int rn_cmd_exec(const char *root, const char *id, const rn_exec_opts *o, const r
         goto child_fail;
       }
     }
+    if (!proc.has_umask) umask(022);
     if (rn_process_prepare(&proc, &cerr) < 0) goto child_fail;
     char *exe = rn_process_find_executable(&proc, &cerr);
     if (exe == NULL) goto child_fail;
     if (rn_process_finalize(&proc, spec->has_seccomp ? &prog : NULL, &cerr) < 0) goto child_fail;
+    /* Whatever the caller had open (beyond stdio) must not reach the container. */
+    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(exe, proc.args, proc.env);
     rn_fail(&cerr, errno, "exec `%s`", exe);
   child_fail: {

@@ -493,27 +493,20 @@ rn_json *rn_json_parse(const char *text, size_t len, rn_error *err) {
   return v;
 }
 
-rn_json *rn_json_parse_file(const char *path, size_t max_bytes, rn_error *err) {
+int rn_read_file(const char *path, size_t max_bytes, rn_buf *out, rn_error *err) {
+  rn_buf_init(out);
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    rn_fail(err, errno, "open `%s`", path);
-    return NULL;
-  }
+  if (fd < 0) return rn_fail(err, errno, "open `%s`", path);
   struct stat st;
-  if (fstat(fd, &st) < 0) {
-    rn_fail(err, errno, "stat `%s`", path);
-    return NULL;
-  }
-  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes) {
-    rn_fail(err, 0, "read `%s`: the file is larger than the limit of %zu bytes", path, max_bytes);
-    return NULL;
-  }
+  if (fstat(fd, &st) < 0) return rn_fail(err, errno, "stat `%s`", path);
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes)
+    return rn_fail(err, 0, "read `%s`: the file is larger than the limit of %zu bytes", path, max_bytes);
   /* Read one byte past the limit so that a file that grew, or one fstat cannot size (a pipe), is still
    * caught by the limit. */
   size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : SIZE_MAX;
   size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
   if (cap > limit) cap = limit;
-  cleanup_free char *buf = xmalloc(cap);
+  char *buf = xmalloc(cap);
   size_t len = 0;
   for (;;) {
     if (len == cap) {
@@ -524,17 +517,27 @@ rn_json *rn_json_parse_file(const char *path, size_t max_bytes, rn_error *err) {
     ssize_t r = read(fd, buf + len, cap - len);
     if (r < 0) {
       if (errno == EINTR) continue;
-      rn_fail(err, errno, "read `%s`", path);
-      return NULL;
+      free(buf);
+      return rn_fail(err, errno, "read `%s`", path);
     }
     if (r == 0) break;
     len += (size_t)r;
   }
   if (len > max_bytes) {
-    rn_fail(err, 0, "read `%s`: the file is larger than the limit of %zu bytes", path, max_bytes);
-    return NULL;
+    free(buf);
+    return rn_fail(err, 0, "read `%s`: the file is larger than the limit of %zu bytes", path, max_bytes);
   }
-  rn_json *v = rn_json_parse(buf, len, err);
+  out->data = buf;
+  out->len = len;
+  out->cap = cap;
+  return 0;
+}
+
+rn_json *rn_json_parse_file(const char *path, size_t max_bytes, rn_error *err) {
+  rn_buf raw;
+  if (rn_read_file(path, max_bytes, &raw, err) < 0) return NULL;
+  rn_json *v = rn_json_parse(raw.data ? raw.data : "", raw.len, err);
+  rn_buf_free(&raw);
   if (v == NULL) rn_error_wrap(err, "parse `%s`", path);
   return v;
 }

@@ -50,6 +50,10 @@ rn_json *rn_json_parse_file(const char *path, size_t max_bytes, rn_error *err);
 
 void rn_json_free(rn_json *v);
 
+/* Reads a whole file of at most max_bytes into out (rn_buf_free it). Errors name the file. */
+struct rn_buf;
+int rn_read_file(const char *path, size_t max_bytes, struct rn_buf *out, rn_error *err);
+
 /* The member `key` of an object, or NULL if absent or v is not an object. Duplicate keys: the last one
  * wins (as in JavaScript). */
 const rn_json *rn_json_get(const rn_json *v, const char *key);

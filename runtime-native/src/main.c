@@ -8,7 +8,7 @@
  *   exec [--env K=V]... [--cwd DIR] [--user UID[:GID]] ID [--] CMD [ARG...]
  *   shim --runtime PATH [--runtime-root DIR] --state-dir DIR [--cgroup-path P] [--container-log F] ID
  *        [--bundle DIR]      (runs another runtime's create under our shim)
- * Errors go to stderr as one line (and to --log); the exit status is 1, as crun's. */
+ * Errors go to stderr as one line (and to --log, or as JSON to --error-fd N); the exit status is 1, as crun's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,7 +28,9 @@
 
 #define VERSION "0.1.0"
 
-static const char *g_log_path;
+/* --log is opened as soon as it is parsed: exec later enters the container's mount namespace, where the
+ * path would name a file inside the container. */
+static int g_log_fd = -1;
 static bool g_log_json;
 
 static void error_json(const rn_error *err, const char *now, rn_buf *b) {
@@ -43,7 +45,7 @@ static void error_json(const rn_error *err, const char *now, rn_buf *b) {
 static void print_error(const rn_error *err) {
   char now[40];
   rn_now_rfc3339(now, sizeof(now));
-  if (g_log_json && g_log_path == NULL) {
+  if (g_log_json && g_log_fd < 0) {
     rn_buf b;
     rn_buf_init(&b);
     error_json(err, now, &b);
@@ -52,19 +54,14 @@ static void print_error(const rn_error *err) {
     return;
   }
   fprintf(stderr, "%s\n", err->msg);
-  if (g_log_path == NULL) return;
-  FILE *f = fopen(g_log_path, "ae");
-  if (f == NULL) return;
-  if (g_log_json) {
-    rn_buf b;
-    rn_buf_init(&b);
-    error_json(err, now, &b);
-    fwrite(b.data, 1, b.len, f);
-    rn_buf_free(&b);
-  } else {
-    fprintf(f, "%s error: %s\n", now, err->msg);
-  }
-  fclose(f);
+  if (g_log_fd < 0) return;
+  rn_buf b;
+  rn_buf_init(&b);
+  if (g_log_json) error_json(err, now, &b);
+  else rn_buf_printf(&b, "%s error: %s\n", now, err->msg);
+  ssize_t w = write(g_log_fd, b.data, b.len);
+  (void)w;
+  rn_buf_free(&b);
 }
 
 static int usage_error(rn_error *err, const char *fmt, const char *arg) {
@@ -374,7 +371,24 @@ int main(int argc, char **argv) {
       c.root = v;
     } else if ((v = opt_value(argc, argv, &i, "--log", &err, &m)) || m) {
       if (!v) goto fail;
-      g_log_path = v;
+      if (g_log_fd >= 0) close(g_log_fd);
+      g_log_fd = open(v, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+      if (g_log_fd < 0) {
+        rn_fail(&err, errno, "--log: open `%s`", v);
+        goto fail;
+      }
+    } else if ((v = opt_value(argc, argv, &i, "--error-fd", &err, &m)) || m) {
+      /* Ours: errors as JSON lines on an inherited fd, a channel no container output can reach. */
+      uint64_t fd;
+      if (!v) goto fail;
+      if (parse_u64(v, &fd) < 0 || fd < 3 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0) {
+        rn_fail(&err, 0, "--error-fd: must be an open file descriptor from 3 to 1023, got `%s`", v);
+        goto fail;
+      }
+      if (g_log_fd >= 0) close(g_log_fd);
+      g_log_fd = (int)fd;
+      fcntl(g_log_fd, F_SETFD, FD_CLOEXEC);
+      g_log_json = true;
     } else if ((v = opt_value(argc, argv, &i, "--log-format", &err, &m)) || m) {
       if (!v) goto fail;
       if (strcmp(v, "json") == 0) g_log_json = true;

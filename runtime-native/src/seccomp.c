@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "state.h"
 
 #define CACHE_VERSION 1u
@@ -59,43 +60,46 @@ static enum scmp_compare to_op(rn_seccomp_op op) {
   return SCMP_CMP_EQ;
 }
 
-/* FNV-1a over a canonical serialisation of the profile: the cache key. */
-static void h_bytes(uint64_t *h, const void *p, size_t n) {
-  const unsigned char *c = p;
-  for (size_t i = 0; i < n; i++) {
-    *h ^= c[i];
-    *h *= 0x100000001b3ull;
-  }
+/* A canonical serialisation of the profile. Its FNV-1a hash names the cache file, and the file holds it in
+ * full: a cached program is used only when the serialisation matches byte for byte, so two profiles whose
+ * hashes collide (by chance or by design) can never share a program. */
+static void c_bytes(rn_buf *b, const void *p, size_t n) {
+  rn_buf_append(b, p, n);
 }
-static void h_str(uint64_t *h, const char *s) {
-  h_bytes(h, s, strlen(s) + 1);
+static void c_str(rn_buf *b, const char *s) {
+  c_bytes(b, s, strlen(s) + 1);
 }
-static void h_u64(uint64_t *h, uint64_t v) {
-  h_bytes(h, &v, sizeof(v));
+static void c_u64(rn_buf *b, uint64_t v) {
+  c_bytes(b, &v, sizeof(v));
 }
 
-static uint64_t profile_hash(const rn_seccomp *sc) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  h_u64(&h, CACHE_VERSION);
-  h_u64(&h, (uint64_t)SCMP_VER_MAJOR << 32 | (uint64_t)SCMP_VER_MINOR << 16 | SCMP_VER_MICRO);
-  h_u64(&h, sc->default_action);
-  h_u64(&h, sc->has_default_errno_ret ? sc->default_errno_ret : UINT64_MAX);
-  for (size_t i = 0; i < sc->n_architectures; i++) h_str(&h, sc->architectures[i]);
-  h_u64(&h, sc->n_rules);
+static void canonical(const rn_seccomp *sc, rn_buf *b) {
+  c_u64(b, CACHE_VERSION);
+  c_u64(b, (uint64_t)SCMP_VER_MAJOR << 32 | (uint64_t)SCMP_VER_MINOR << 16 | SCMP_VER_MICRO);
+  c_u64(b, sc->default_action);
+  c_u64(b, sc->has_default_errno_ret ? sc->default_errno_ret : UINT64_MAX);
+  c_u64(b, sc->n_architectures);
+  for (size_t i = 0; i < sc->n_architectures; i++) c_str(b, sc->architectures[i]);
+  c_u64(b, sc->n_rules);
   for (size_t i = 0; i < sc->n_rules; i++) {
     const rn_seccomp_rule *r = &sc->rules[i];
-    h_u64(&h, r->n_names);
-    for (size_t j = 0; j < r->n_names; j++) h_str(&h, r->names[j]);
-    h_u64(&h, r->action);
-    h_u64(&h, r->has_errno_ret ? r->errno_ret : UINT64_MAX);
-    h_u64(&h, r->n_args);
+    c_u64(b, r->n_names);
+    for (size_t j = 0; j < r->n_names; j++) c_str(b, r->names[j]);
+    c_u64(b, r->action);
+    c_u64(b, r->has_errno_ret ? r->errno_ret : UINT64_MAX);
+    c_u64(b, r->n_args);
     for (size_t j = 0; j < r->n_args; j++) {
-      h_u64(&h, r->args[j].index);
-      h_u64(&h, r->args[j].value);
-      h_u64(&h, r->args[j].value_two);
-      h_u64(&h, r->args[j].op);
+      c_u64(b, r->args[j].index);
+      c_u64(b, r->args[j].value);
+      c_u64(b, r->args[j].value_two);
+      c_u64(b, r->args[j].op);
     }
   }
+}
+
+static uint64_t fnv64(const char *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
   return h;
 }
 
@@ -173,43 +177,58 @@ fail_r:
   return rn_fail(err, -r, "seccomp: configure libseccomp");
 }
 
-static int cache_read(const char *path, rn_bpf *out) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return -1;
-  struct stat st;
-  if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
-      st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS || st.st_uid != geteuid()) {
-    close(fd);
+#define CACHE_MAGIC "RNSC"
+
+/* The cache file: magic, the canonical profile's length (u64) and bytes, then the BPF program. */
+static int cache_read(const char *path, const rn_buf *canon, rn_bpf *out) {
+  rn_buf raw;
+  rn_error ignored;
+  if (rn_read_file(path, 12 + canon->len + (size_t)BPF_MAXINSNS * sizeof(struct sock_filter), &raw, &ignored) < 0)
     return -1;
+  int r = -1;
+  uint64_t clen = 0;
+  if (raw.len > 12 + canon->len && memcmp(raw.data, CACHE_MAGIC, 4) == 0) memcpy(&clen, raw.data + 4, 8);
+  size_t prog = raw.len - 12 - canon->len;
+  if (clen == canon->len && memcmp(raw.data + 12, canon->data, canon->len) == 0 &&
+      prog % sizeof(struct sock_filter) == 0 && prog > 0) {
+    out->len = (unsigned short)(prog / sizeof(struct sock_filter));
+    out->insns = xmalloc(prog);
+    memcpy(out->insns, raw.data + 12 + canon->len, prog);
+    r = 0;
   }
-  out->insns = xmalloc((size_t)st.st_size);
-  ssize_t got = read(fd, out->insns, (size_t)st.st_size);
-  close(fd);
-  if (got != st.st_size) {
-    rn_bpf_free(out);
-    return -1;
-  }
-  out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-  return 0;
+  rn_buf_free(&raw);
+  return r;
 }
 
 int rn_seccomp_compile(const rn_seccomp *sc, const char *cache_dir, rn_bpf *out, rn_error *err) {
   memset(out, 0, sizeof(*out));
-  cleanup_free char *path = NULL;
-  if (cache_dir) {
-    path = xasprintf("%s/%016llx.bpf", cache_dir, (unsigned long long)profile_hash(sc));
-    if (cache_read(path, out) == 0) return 0;
+  rn_buf canon;
+  rn_buf_init(&canon);
+  canonical(sc, &canon);
+  cleanup_free char *name = xasprintf("%016llx.bpf", (unsigned long long)fnv64(canon.data, canon.len));
+  cleanup_free char *path = cache_dir ? xasprintf("%s/%s", cache_dir, name) : NULL;
+  if (path && cache_read(path, &canon, out) == 0) {
+    rn_buf_free(&canon);
+    return 0;
   }
-  if (build(sc, out, err) < 0) return -1;
-  if (cache_dir) {
+  if (build(sc, out, err) < 0) {
+    rn_buf_free(&canon);
+    return -1;
+  }
+  if (cache_dir && (mkdir(cache_dir, 0700) == 0 || errno == EEXIST)) {
     /* Best effort: a cache that cannot be written only costs time. */
-    if (mkdir(cache_dir, 0700) == 0 || errno == EEXIST) {
-      rn_error ignored;
-      const char *slash = strrchr(path, '/');
-      rn_write_file_atomic(cache_dir, slash + 1, (const char *)out->insns, out->len * sizeof(struct sock_filter),
-                           &ignored);
-    }
+    rn_buf file;
+    rn_buf_init(&file);
+    uint64_t clen = canon.len;
+    rn_buf_append(&file, CACHE_MAGIC, 4);
+    rn_buf_append(&file, (const char *)&clen, 8);
+    rn_buf_append(&file, canon.data, canon.len);
+    rn_buf_append(&file, (const char *)out->insns, out->len * sizeof(struct sock_filter));
+    rn_error ignored;
+    rn_write_file_atomic(cache_dir, name, file.data, file.len, &ignored);
+    rn_buf_free(&file);
   }
+  rn_buf_free(&canon);
   return 0;
 }
 

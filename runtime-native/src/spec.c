@@ -1403,6 +1403,14 @@ rn_spec *rn_spec_from_json(const rn_json *doc, const char *bundle, rn_error *err
 }
 
 rn_spec *rn_spec_load(const char *bundle, rn_error *err) {
+  rn_buf raw;
+  rn_spec *s = rn_spec_load_raw(bundle, &raw, err);
+  rn_buf_free(&raw);
+  return s;
+}
+
+rn_spec *rn_spec_load_raw(const char *bundle, rn_buf *raw, rn_error *err) {
+  rn_buf_init(raw);
   if (bundle == NULL || *bundle == '\0') {
     rn_fail(err, 0, "bundle: no directory given");
     return NULL;
@@ -1413,8 +1421,13 @@ rn_spec *rn_spec_load(const char *bundle, rn_error *err) {
     return NULL;
   }
   cleanup_free char *file = xasprintf("%s/config.json", abs);
-  rn_json *doc = rn_json_parse_file(file, RN_SPEC_MAX_BYTES, err);
+  if (rn_read_file(file, RN_SPEC_MAX_BYTES, raw, err) < 0) {
+    rn_error_wrap(err, "config.json");
+    return NULL;
+  }
+  rn_json *doc = rn_json_parse(raw->data ? raw->data : "", raw->len, err);
   if (doc == NULL) {
+    rn_error_wrap(err, "parse `%s`", file);
     rn_error_wrap(err, "config.json");
     return NULL;
   }

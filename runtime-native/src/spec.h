@@ -199,6 +199,10 @@ typedef struct rn_spec {
  * rule, e.g. "config.json: mounts[2].destination: must be an absolute path, got \"tmp\"". */
 rn_spec *rn_spec_load(const char *bundle, rn_error *err);
 
+/* Same, and hands back the exact bytes that were parsed (rn_buf_free them), so that a copy kept for later
+ * is what was validated, not what the bundle holds by then. */
+rn_spec *rn_spec_load_raw(const char *bundle, rn_buf *raw, rn_error *err);
+
 /* Same, from an already parsed document (for tests); bundle must be absolute. */
 rn_spec *rn_spec_from_json(const rn_json *doc, const char *bundle, rn_error *err);
 

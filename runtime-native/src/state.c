@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -230,10 +232,25 @@ int rn_state_write_exit(const char *dir, const rn_exit *ex, rn_error *err) {
 }
 
 int rn_write_file_atomic(const char *dir, const char *name, const char *data, size_t len, rn_error *err) {
-  cleanup_free char *tmp = xasprintf("%s/.%s.tmp-%d", dir, name, getpid());
   cleanup_free char *dst = xasprintf("%s/%s", dir, name);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return rn_fail(err, errno, "create `%s`", tmp);
+  /* An unpredictable name, created exclusively and never through a symlink: the directory may be one
+   * others can write to (a --pid-file in /tmp). */
+  char *tmp = NULL;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof(r), 0) != sizeof(r)) r = ((uint64_t)getpid() << 32) ^ (uint64_t)attempt;
+    free(tmp);
+    tmp = xasprintf("%s/.%s.%016llx.tmp", dir, name, (unsigned long long)r);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    int e = errno;
+    rn_fail(err, e, "create a temporary file in `%s`", dir);
+    free(tmp);
+    return -1;
+  }
   size_t off = 0;
   while (off < len) {
     ssize_t w = write(fd, data + off, len - off);
@@ -242,21 +259,46 @@ int rn_write_file_atomic(const char *dir, const char *name, const char *data, si
       int e = errno;
       close(fd);
       unlink(tmp);
-      return rn_fail(err, e, "write `%s`", tmp);
+      rn_fail(err, e, "write `%s`", tmp);
+      free(tmp);
+      return -1;
     }
     off += (size_t)w;
   }
   if (close(fd) < 0) {
     int e = errno;
     unlink(tmp);
-    return rn_fail(err, e, "close `%s`", tmp);
+    rn_fail(err, e, "close `%s`", tmp);
+    free(tmp);
+    return -1;
   }
   if (rename(tmp, dst) < 0) {
     int e = errno;
     unlink(tmp);
-    return rn_fail(err, e, "rename `%s` to `%s`", tmp, dst);
+    rn_fail(err, e, "rename `%s` to `%s`", tmp, dst);
+    free(tmp);
+    return -1;
   }
+  free(tmp);
   return 0;
+}
+
+int rn_state_lock(const char *dir, int timeout_ms, rn_error *err) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return rn_fail(err, errno, "open `%s`", dir);
+  for (int waited = 0;; waited += 5) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+    if (errno != EWOULDBLOCK && errno != EINTR) break;
+    if (waited >= timeout_ms) {
+      close(fd);
+      return rn_fail_code(err, EBUSY, "container directory `%s` is locked: a create is still running", dir);
+    }
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  int e = errno;
+  close(fd);
+  return rn_fail(err, e, "lock `%s`", dir);
 }
 
 static int remove_at(int parent, const char *name, dev_t dev, rn_error *err, const char *shown) {
@@ -336,4 +378,11 @@ void rn_now_rfc3339(char *buf, size_t size) {
   char base[32];
   strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+char *rn_state_cgroup_path(const char *root, const char *id, const char *cgroups_path) {
+  if (cgroups_path) return xstrdup(cgroups_path + (cgroups_path[0] == '/'));
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const char *c = root; *c; c++) h = (h ^ (unsigned char)*c) * 16777619u;
+  return xasprintf("swarm-runtime/%08x-%s", h, id);
 }

@@ -78,6 +78,14 @@ void rn_exit_json(const rn_exit *ex, rn_buf *out);
 /* Writes `data` to dir/name atomically with mode 0600 (temp file in dir, rename). */
 int rn_write_file_atomic(const char *dir, const char *name, const char *data, size_t len, rn_error *err);
 
+/* The container's cgroup path below the hierarchy roots: linux.cgroupsPath without its leading '/', or
+ * when unset `swarm-runtime/<hash of root>-<id>`, so that roots sharing an id never share a cgroup. */
+char *rn_state_cgroup_path(const char *root, const char *id, const char *cgroups_path);
+
+/* Takes the exclusive lock of a container directory (flock), waiting up to timeout_ms; returns the fd
+ * that holds it. `create` holds it until its shim has reported, so `delete` never races a create. */
+int rn_state_lock(const char *dir, int timeout_ms, rn_error *err);
+
 /* Removes a directory tree (no symlink following; stays on one filesystem). Missing is not an error. */
 int rn_remove_tree(const char *path, rn_error *err);
 

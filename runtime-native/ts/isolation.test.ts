@@ -101,9 +101,10 @@ test('a CPU quota throttles the container (cgroup throttling counters)', async (
   });
   try {
     await host.runtime.start(id);
+    // nr_throttled counts a throttling when it starts, throttled_time when it ends: wait for both.
     const stats = await pollUntil(
       () => host.runtime.stats(id),
-      (s) => s.cpuThrottledPeriods > 0,
+      (s) => s.cpuThrottledPeriods > 0 && s.cpuThrottledNs > 0,
     );
     t.true(stats.cpuPeriods >= stats.cpuThrottledPeriods);
     t.true(stats.cpuThrottledNs > 0);

@@ -217,13 +217,17 @@ test('concurrent creates on a fresh state root all succeed', async (t) => {
   const fresh = new OciRuntime({ root: join(host.dir, 'rt-fresh') });
   const ids = Array.from({ length: 8 }, (_, i) => `par-${i}`);
   const bundles = await Promise.all(ids.map((id) => host.bundle({ args: ['/bin/true'] }, id)));
-  await Promise.all(ids.map((id, i) => fresh.create(id, { bundle: bundles[i] as string })));
-  t.deepEqual(
-    (await fresh.list()).map((c) => c.status),
-    ids.map(() => 'created'),
-  );
-  await Promise.all(ids.map((id) => fresh.delete(id, { force: true })));
-  t.deepEqual(await fresh.list(), []);
+  try {
+    await Promise.all(ids.map((id, i) => fresh.create(id, { bundle: bundles[i] as string })));
+    t.deepEqual(
+      (await fresh.list()).map((c) => c.status),
+      ids.map(() => 'created'),
+    );
+    await Promise.all(ids.map((id) => fresh.delete(id)));
+    t.deepEqual(await fresh.list(), []);
+  } finally {
+    await Promise.all(ids.map((id) => fresh.delete(id, { force: true })));
+  }
 });
 
 function countFds(): Promise<number> {

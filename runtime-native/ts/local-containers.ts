@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LogRecord, readContainerLog } from './container-log.js';
+import { ContainerNotFoundError } from './errors.js';
 import type { ExitRecord } from './exit-record.js';
 import { buildContainerSpec, type ContainerSpecOptions, SpecInvalidError, writeBundle } from './oci/index.js';
 import type { OciRuntime } from './oci-runtime.js';
@@ -104,7 +105,15 @@ export class LocalContainers {
 
   /** Deletes the container (killing it first with `force`) and its bundle, layer and logs. */
   async remove(id: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.runtime.delete(id, options);
+    try {
+      await this.runtime.delete(id, options);
+    } catch (err) {
+      // A container the runtime no longer knows (its state was wiped) still has a bundle, a layer and
+      // logs here; anything else (still running, say) must keep them.
+      if (!(err instanceof ContainerNotFoundError)) throw err;
+      await this.cleanup(id);
+      throw err;
+    }
     await this.cleanup(id);
   }
 

@@ -145,7 +145,7 @@ export class OciRuntime {
         (errno === undefined && /does not exist|No such file or directory/.test(message) && op !== 'create')
       )
         return new ContainerNotFoundError(id, op);
-      if (op === 'create' && (errno === ERRNO_EEXIST || /already exists/.test(message)))
+      if (op === 'create' && (errno === ERRNO_EEXIST || /^container `[^`]*` already exists/.test(message)))
         return new ContainerExistsError(id);
     }
     const err = new RuntimeCommandError(
@@ -236,7 +236,10 @@ export class OciRuntime {
     await this.#run('kill', id, ['kill', ...(options.all ? ['--all'] : []), id, sig]);
   }
 
-  /** Removes a stopped container (any container with `force`, killing it first) and everything it left. */
+  /**
+   * Removes a stopped or created container (a running one with `force`, killing it first) and everything
+   * it left. With `force`, a container that does not exist is not an error (as with crun and runc).
+   */
   async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
     await this.#run('delete', id, ['delete', ...(options.force ? ['--force'] : []), id]);
     if (this.kind !== 'swarm-runtime') {
@@ -253,19 +256,19 @@ export class OciRuntime {
     for (const e of options.env ?? []) flags.push('--env', e);
     if (options.cwd !== undefined) flags.push('--cwd', options.cwd);
     if (options.user !== undefined) flags.push('--user', `${options.user.uid}:${options.user.gid ?? 0}`);
-    const result = await spawnCommand(this.binary, [
-      ...this.#globalArgs(),
-      'exec',
-      ...flags,
-      id,
-      '--',
-      ...args,
-    ]);
+    // swarm-runtime reports its own failures on fd 3, which the process it starts never gets: the
+    // command's stderr, whatever it prints, cannot pass for a runtime error.
+    const errorChannel = this.kind === 'swarm-runtime' ? ['--error-fd', '3'] : [];
+    const result = await spawnCommand(
+      this.binary,
+      [...this.#globalArgs(), ...errorChannel, 'exec', ...flags, id, '--', ...args],
+      {
+        extraFd: this.kind === 'swarm-runtime',
+      },
+    );
     if (result.code === null) throw this.#error('exec in', id, result);
-    // A failure to start the process is the runtime's (and printed as its error); anything else is the
-    // command's own exit status.
-    if (result.code !== 0 && this.kind === 'swarm-runtime' && /^\{"level":"error"/m.test(result.stderr))
-      throw this.#error('exec in', id, result);
+    if (result.extra) throw this.#error('exec in', id, { ...result, stderr: result.extra });
+    // (crun and runc give no such channel: their failures to start the command read as its exit status.)
     return { exitCode: result.code, stdout: result.stdout, stderr: result.stderr };
   }
 
