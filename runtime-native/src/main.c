@@ -87,6 +87,31 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, rn
   return argv[++*i];
 }
 
+/* A valued option: `--name value`, `--name=value`, or the alias (`-b value`). */
+typedef struct opt_spec {
+  const char *name;
+  const char *alias; /* or NULL */
+  const char **dest;
+} opt_spec;
+
+/* 1 when argv[*i] is one of specs (its value stored, *i moved past it), 0 when it is none of them, -1 when
+ * its value is missing. */
+static int take_valued(int argc, char **argv, int *i, const opt_spec *specs, size_t n, rn_error *err) {
+  for (size_t k = 0; k < n; k++) {
+    for (int which = 0; which < 2; which++) {
+      const char *name = which ? specs[k].alias : specs[k].name;
+      if (name == NULL) continue;
+      bool matched;
+      const char *v = opt_value(argc, argv, i, name, err, &matched);
+      if (!matched) continue;
+      if (v == NULL) return -1;
+      *specs[k].dest = v;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int parse_u64(const char *s, uint64_t *out) {
   if (s == NULL || *s == '\0' || *s == '-') return -1;
   char *end;
@@ -132,45 +157,35 @@ static int need_layout(cmd_ctx *c, rn_error *err) {
 
 static int cmd_create(cmd_ctx *c, int argc, char **argv, bool run, int *exit_code, rn_error *err) {
   rn_create_opts o = {.root = c->root};
-  const char *bundle = ".";
+  const char *bundle = ".", *log_bytes = NULL, *log_files = NULL;
+  const opt_spec valued[] = {
+      {"--bundle", "-b", &bundle},
+      {"--pid-file", NULL, &o.pid_file},
+      {"--container-log", NULL, &o.container_log},
+      {"--container-log-max-bytes", NULL, &log_bytes},
+      {"--container-log-max-files", NULL, &log_files},
+  };
+  /* run passes the caller's stdio through: the log options are create's only. */
+  size_t n_valued = run ? 2 : ARRAY_LEN(valued);
   for (int i = 0; i < argc; i++) {
-    bool m;
-    const char *v;
-    if ((v = opt_value(argc, argv, &i, "--bundle", err, &m)) || m) {
-      if (!v) return -1;
-      bundle = v;
-    } else if ((v = opt_value(argc, argv, &i, "-b", err, &m)) || m) {
-      if (!v) return -1;
-      bundle = v;
-    } else if ((v = opt_value(argc, argv, &i, "--pid-file", err, &m)) || m) {
-      if (!v) return -1;
-      o.pid_file = v;
-    } else if (!run && ((v = opt_value(argc, argv, &i, "--container-log", err, &m)) || m)) {
-      if (!v) return -1;
-      if (v[0] != '/') return usage_error(err, "--container-log: must be an absolute path, got `%s`", v);
-      o.container_log = v;
-    } else if (!run && ((v = opt_value(argc, argv, &i, "--container-log-max-bytes", err, &m)) || m)) {
-      if (!v) return -1;
-      if (parse_u64(v, &o.log_max_bytes) < 0 || o.log_max_bytes < 1024)
-        return usage_error(err, "--container-log-max-bytes: must be a number of bytes >= 1024, got `%s`", v);
-    } else if (!run && ((v = opt_value(argc, argv, &i, "--container-log-max-files", err, &m)) || m)) {
-      uint64_t n;
-      if (!v) return -1;
-      if (parse_u64(v, &n) < 0 || n < 1 || n > 100)
-        return usage_error(err, "--container-log-max-files: must be between 1 and 100, got `%s`", v);
-      o.log_max_files = (unsigned)n;
-    } else if (run && (strcmp(argv[i], "--detach") == 0 || strcmp(argv[i], "-d") == 0)) {
-      o.detach = true;
-    } else if (strcmp(argv[i], "--console-socket") == 0 || strncmp(argv[i], "--console-socket=", 17) == 0) {
+    int t = take_valued(argc, argv, &i, valued, n_valued, err);
+    if (t < 0) return -1;
+    if (t > 0) continue;
+    if (run && (strcmp(argv[i], "--detach") == 0 || strcmp(argv[i], "-d") == 0)) o.detach = true;
+    else if (strcmp(argv[i], "--console-socket") == 0 || strncmp(argv[i], "--console-socket=", 17) == 0)
       return usage_error(err, "%s: terminals are not supported", "--console-socket");
-    } else if (argv[i][0] == '-') {
-      return usage_error(err, "unknown option `%s`", argv[i]);
-    } else if (o.id == NULL) {
-      o.id = argv[i];
-    } else {
-      return usage_error(err, "unexpected argument `%s`", argv[i]);
-    }
+    else if (argv[i][0] == '-') return usage_error(err, "unknown option `%s`", argv[i]);
+    else if (o.id == NULL) o.id = argv[i];
+    else return usage_error(err, "unexpected argument `%s`", argv[i]);
   }
+  if (o.container_log && o.container_log[0] != '/')
+    return usage_error(err, "--container-log: must be an absolute path, got `%s`", o.container_log);
+  if (log_bytes && (parse_u64(log_bytes, &o.log_max_bytes) < 0 || o.log_max_bytes < 1024))
+    return usage_error(err, "--container-log-max-bytes: must be a number of bytes >= 1024, got `%s`", log_bytes);
+  uint64_t files = 0;
+  if (log_files && (parse_u64(log_files, &files) < 0 || files < 1 || files > 100))
+    return usage_error(err, "--container-log-max-files: must be between 1 and 100, got `%s`", log_files);
+  o.log_max_files = (unsigned)files;
   if (o.id == NULL) return rn_fail(err, 0, "%s: a container id is required", run ? "run" : "create");
   if (rn_state_check_id(o.id, err) < 0) return -1;
   cleanup_free char *abs_bundle = absolute(bundle);
@@ -229,25 +244,19 @@ static int cmd_delete(cmd_ctx *c, int argc, char **argv, rn_error *err) {
 }
 
 static int cmd_list(cmd_ctx *c, int argc, char **argv, rn_error *err) {
-  bool quiet = false, json = false;
+  bool quiet = false;
+  const char *format = "table";
+  const opt_spec valued[] = {{"--format", "-f", &format}};
   for (int i = 0; i < argc; i++) {
-    bool m;
-    const char *v;
-    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
-      quiet = true;
-    } else if ((v = opt_value(argc, argv, &i, "--format", err, &m)) || m) {
-      if (!v) return -1;
-      if (strcmp(v, "json") == 0) json = true;
-      else if (strcmp(v, "table") != 0) return usage_error(err, "--format: must be table or json, got `%s`", v);
-    } else if ((v = opt_value(argc, argv, &i, "-f", err, &m)) || m) {
-      if (!v) return -1;
-      if (strcmp(v, "json") == 0) json = true;
-      else if (strcmp(v, "table") != 0) return usage_error(err, "--format: must be table or json, got `%s`", v);
-    } else {
-      return usage_error(err, "unexpected argument `%s`", argv[i]);
-    }
+    int t = take_valued(argc, argv, &i, valued, ARRAY_LEN(valued), err);
+    if (t < 0) return -1;
+    if (t > 0) continue;
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) quiet = true;
+    else return usage_error(err, "unexpected argument `%s`", argv[i]);
   }
-  return rn_cmd_list(c->root, quiet, json, err);
+  if (strcmp(format, "json") != 0 && strcmp(format, "table") != 0)
+    return usage_error(err, "--format: must be table or json, got `%s`", format);
+  return rn_cmd_list(c->root, quiet, strcmp(format, "json") == 0, err);
 }
 
 static int parse_user(const char *s, rn_exec_opts *o, rn_error *err) {
@@ -265,37 +274,33 @@ static int parse_user(const char *s, rn_exec_opts *o, rn_error *err) {
 
 static int cmd_exec(cmd_ctx *c, int argc, char **argv, int *exit_code, rn_error *err) {
   rn_exec_opts o = {0};
-  const char *id = NULL;
+  const char *id = NULL, *env_value = NULL, *user = NULL;
   cleanup_free char **env = xcalloc((size_t)argc + 1, sizeof(char *));
   size_t n_env = 0;
+  const opt_spec valued[] = {{"--env", "-e", &env_value}, {"--cwd", NULL, &o.cwd}, {"--user", "-u", &user}};
   int i = 0;
   for (; i < argc; i++) {
-    bool m;
-    const char *v;
     if (strcmp(argv[i], "--") == 0) {
       i++;
       break;
     }
     if (id != NULL && argv[i][0] != '-') break;
-    if ((v = opt_value(argc, argv, &i, "--env", err, &m)) || m || ((v = opt_value(argc, argv, &i, "-e", err, &m)) || m)) {
-      if (!v) return -1;
-      if (strchr(v, '=') == NULL || v[0] == '=') return usage_error(err, "--env: must be KEY=value, got `%s`", v);
-      env[n_env++] = (char *)v;
-    } else if ((v = opt_value(argc, argv, &i, "--cwd", err, &m)) || m) {
-      if (!v) return -1;
-      if (v[0] != '/') return usage_error(err, "--cwd: must be an absolute path, got `%s`", v);
-      o.cwd = v;
-    } else if ((v = opt_value(argc, argv, &i, "--user", err, &m)) || m || ((v = opt_value(argc, argv, &i, "-u", err, &m)) || m)) {
-      if (!v) return -1;
-      if (parse_user(v, &o, err) < 0) return -1;
-    } else if (strcmp(argv[i], "--tty") == 0 || strcmp(argv[i], "-t") == 0) {
-      return usage_error(err, "%s: terminals are not supported", argv[i]);
-    } else if (argv[i][0] == '-') {
-      return usage_error(err, "unknown option `%s`", argv[i]);
-    } else {
-      id = argv[i];
+    env_value = NULL;
+    int t = take_valued(argc, argv, &i, valued, ARRAY_LEN(valued), err);
+    if (t < 0) return -1;
+    if (t > 0) {
+      if (env_value && (strchr(env_value, '=') == NULL || env_value[0] == '='))
+        return usage_error(err, "--env: must be KEY=value, got `%s`", env_value);
+      if (env_value) env[n_env++] = (char *)env_value;
+      continue;
     }
+    if (strcmp(argv[i], "--tty") == 0 || strcmp(argv[i], "-t") == 0)
+      return usage_error(err, "%s: terminals are not supported", argv[i]);
+    if (argv[i][0] == '-') return usage_error(err, "unknown option `%s`", argv[i]);
+    id = argv[i];
   }
+  if (o.cwd && o.cwd[0] != '/') return usage_error(err, "--cwd: must be an absolute path, got `%s`", o.cwd);
+  if (user && parse_user(user, &o, err) < 0) return -1;
   if (id == NULL) return rn_fail(err, 0, "exec: a container id is required");
   if (i >= argc) return rn_fail(err, 0, "exec: a command to run is required");
   cleanup_free char **args = xcalloc((size_t)(argc - i) + 1, sizeof(char *));
@@ -311,34 +316,18 @@ static int cmd_exec(cmd_ctx *c, int argc, char **argv, int *exit_code, rn_error 
 static int cmd_shim(cmd_ctx *c, int argc, char **argv, rn_error *err) {
   rn_wrap_opts o = {0};
   const char *bundle = ".";
+  const opt_spec valued[] = {
+      {"--runtime", NULL, &o.runtime},         {"--runtime-root", NULL, &o.runtime_root},
+      {"--state-dir", NULL, &o.state_dir},     {"--cgroup-path", NULL, &o.cgroup_path},
+      {"--container-log", NULL, &o.container_log}, {"--bundle", "-b", &bundle},
+  };
   for (int i = 0; i < argc; i++) {
-    bool m;
-    const char *v;
-    if ((v = opt_value(argc, argv, &i, "--runtime", err, &m)) || m) {
-      if (!v) return -1;
-      o.runtime = v;
-    } else if ((v = opt_value(argc, argv, &i, "--runtime-root", err, &m)) || m) {
-      if (!v) return -1;
-      o.runtime_root = v;
-    } else if ((v = opt_value(argc, argv, &i, "--state-dir", err, &m)) || m) {
-      if (!v) return -1;
-      o.state_dir = v;
-    } else if ((v = opt_value(argc, argv, &i, "--cgroup-path", err, &m)) || m) {
-      if (!v) return -1;
-      o.cgroup_path = v;
-    } else if ((v = opt_value(argc, argv, &i, "--container-log", err, &m)) || m) {
-      if (!v) return -1;
-      o.container_log = v;
-    } else if ((v = opt_value(argc, argv, &i, "--bundle", err, &m)) || m) {
-      if (!v) return -1;
-      bundle = v;
-    } else if (argv[i][0] == '-') {
-      return usage_error(err, "unknown option `%s`", argv[i]);
-    } else if (o.id == NULL) {
-      o.id = argv[i];
-    } else {
-      return usage_error(err, "unexpected argument `%s`", argv[i]);
-    }
+    int t = take_valued(argc, argv, &i, valued, ARRAY_LEN(valued), err);
+    if (t < 0) return -1;
+    if (t > 0) continue;
+    if (argv[i][0] == '-') return usage_error(err, "unknown option `%s`", argv[i]);
+    if (o.id != NULL) return usage_error(err, "unexpected argument `%s`", argv[i]);
+    o.id = argv[i];
   }
   if (o.runtime == NULL || o.runtime[0] != '/') return rn_fail(err, 0, "shim: --runtime must be an absolute path");
   if (o.state_dir == NULL) return rn_fail(err, 0, "shim: --state-dir is required");

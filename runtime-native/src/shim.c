@@ -118,7 +118,7 @@ int rn_shim_listen(rn_shim *s, rn_error *err) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return rn_fail(err, errno, "shim socket");
   unlink(addr.sun_path);
-  if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
+  if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, SOMAXCONN) < 0) {
     int e = errno;
     close(fd);
     return rn_fail(err, e, "shim socket `%s`", addr.sun_path);
@@ -210,16 +210,15 @@ static void handle_start(rn_shim *s, int client) {
   reply(client, buf);
 }
 
-static void add_waiter(rn_shim *s, int client) {
-  s->waiters = xrealloc(s->waiters, (s->n_waiters + 1) * sizeof(int));
-  s->waiters[s->n_waiters++] = client;
+static void add_fd(int **list, size_t *n, int fd) {
+  *list = xrealloc(*list, (*n + 1) * sizeof(int));
+  (*list)[(*n)++] = fd;
 }
 
-static void handle_client(rn_shim *s, int client) {
+/* A connected client's request, read once it is readable (the loop never blocks on a silent client). */
+static void handle_request(rn_shim *s, int client) {
   char req[64];
-  struct pollfd p = {.fd = client, .events = POLLIN};
-  ssize_t n = -1;
-  if (poll(&p, 1, 1000) == 1) n = recv(client, req, sizeof(req) - 1, 0);
+  ssize_t n = recv(client, req, sizeof(req) - 1, MSG_DONTWAIT);
   if (n <= 0) {
     close(client);
     return;
@@ -231,7 +230,7 @@ static void handle_client(rn_shim *s, int client) {
     handle_start(s, client);
     close(client);
   } else if (strcmp(req, "wait") == 0) {
-    add_waiter(s, client);
+    add_fd(&s->waiters, &s->n_waiters, client);
   } else {
     reply(client, "err unknown request\n");
     close(client);
@@ -342,7 +341,7 @@ void rn_shim_serve(rn_shim *s, rn_exit *ex) {
       if (now >= drain_deadline) break;
       timeout = (int)(drain_deadline - now);
     }
-    fds = xrealloc(fds, (4 + s->n_waiters) * sizeof(*fds));
+    fds = xrealloc(fds, (4 + s->n_waiters + s->n_pending) * sizeof(*fds));
     nfds_t nf = 0;
     int i_sig = -1, i_listen = -1, i_out = -1, i_err = -1;
     if (s->sig_fd >= 0) fds[i_sig = (int)nf++] = (struct pollfd){s->sig_fd, POLLIN, 0};
@@ -352,6 +351,8 @@ void rn_shim_serve(rn_shim *s, rn_exit *ex) {
     nfds_t first_waiter = nf;
     /* A waiter that hangs up is dropped, so abandoned waits never pile up. */
     for (size_t w = 0; w < s->n_waiters; w++) fds[nf++] = (struct pollfd){s->waiters[w], POLLRDHUP, 0};
+    nfds_t first_pending = nf;
+    for (size_t p = 0; p < s->n_pending; p++) fds[nf++] = (struct pollfd){s->pending[p], POLLIN, 0};
     int r = poll(fds, nf, timeout);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) break;
@@ -361,12 +362,23 @@ void rn_shim_serve(rn_shim *s, rn_exit *ex) {
       else s->waiters[kept++] = s->waiters[w];
     }
     s->n_waiters = kept;
+    /* Requests are handled after the lists are compacted: a request may add a waiter. */
+    size_t n_ready = 0, still = 0;
+    int *ready = s->n_pending ? xmalloc(s->n_pending * sizeof(int)) : NULL;
+    for (size_t p = 0; p < s->n_pending; p++) {
+      if (fds[first_pending + p].revents) ready[n_ready++] = s->pending[p];
+      else s->pending[still++] = s->pending[p];
+    }
+    s->n_pending = still;
+    for (size_t p = 0; p < n_ready; p++) handle_request(s, ready[p]);
+    free(ready);
     if (i_sig >= 0 && fds[i_sig].revents) handle_signals(s);
     if (i_out >= 0 && fds[i_out].revents) read_output(s, &s->out_fd, RN_LOG_STDOUT);
     if (i_err >= 0 && fds[i_err].revents) read_output(s, &s->err_fd, RN_LOG_STDERR);
     if (i_listen >= 0 && (fds[i_listen].revents & POLLIN)) {
-      int c = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-      if (c >= 0) handle_client(s, c);
+      int c;
+      while ((c = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+        add_fd(&s->pending, &s->n_pending, c);
     }
   }
   free(fds);
@@ -386,10 +398,24 @@ void rn_shim_finish(rn_shim *s, const rn_exit *ex) {
     reply(s->waiters[i], b.data);
     close(s->waiters[i]);
   }
+  /* Clients that connected but whose request had not arrived yet get their answer too. */
+  for (size_t i = 0; i < s->n_pending; i++) {
+    char req[64];
+    struct pollfd p = {.fd = s->pending[i], .events = POLLIN};
+    ssize_t n = poll(&p, 1, 200) == 1 ? recv(s->pending[i], req, sizeof(req) - 1, MSG_DONTWAIT) : -1;
+    if (n > 0) {
+      req[n] = '\0';
+      reply(s->pending[i], strncmp(req, "wait", 4) == 0 ? b.data : "err container has stopped\n");
+    }
+  }
   rn_buf_free(&b);
   free(s->waiters);
   s->waiters = NULL;
   s->n_waiters = 0;
+  for (size_t i = 0; i < s->n_pending; i++) close(s->pending[i]);
+  free(s->pending);
+  s->pending = NULL;
+  s->n_pending = 0;
   if (s->listen_fd >= 0) {
     cleanup_free char *sock = xasprintf("%s/" RN_SHIM_SOCK, s->dir);
     unlink(sock);

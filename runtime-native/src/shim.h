@@ -55,6 +55,8 @@ typedef struct rn_shim {
   int lock_fd;           /* holds the container directory's lock until we reported */
   int *waiters;          /* clients waiting for the end */
   size_t n_waiters;
+  int *pending;          /* clients whose request has not arrived yet */
+  size_t n_pending;
   bool started, exited;
   int wstatus;
   char created[40];

@@ -280,7 +280,9 @@ export class OciRuntime {
       return parseExitRecord(line);
     } catch (err) {
       const code = errorCode(err);
-      if (code !== 'ENOENT' && code !== 'ECONNREFUSED' && code !== 'ECONNRESET') throw err;
+      // The shim is gone, or went while we asked: it writes the record before it goes.
+      if (code !== 'ENOENT' && code !== 'ECONNREFUSED' && code !== 'ECONNRESET' && code !== 'EPIPE')
+        throw err;
     }
     // The shim is gone: it exits after writing the record, so the record is there, unless it was killed.
     try {
