@@ -21,6 +21,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as RaftProtoGrpcType } from './gen/raft.js';
 
+export * from './model/index.js';
 export type * as raftpb from './raft-types.js';
 export type { RaftProtoGrpcType };
 
