@@ -272,16 +272,19 @@ export class OciRuntime {
     return { exitCode: result.code, stdout: result.stdout, stderr: result.stderr };
   }
 
-  /** Resolves with how the container ended, once it has. */
-  async wait(id: string): Promise<ExitRecord> {
+  /** Resolves with how the container ended, once it has; rejects with the signal's reason when aborted. */
+  async wait(id: string, options: { signal?: AbortSignal } = {}): Promise<ExitRecord> {
     const dir = this.containerDir(id);
     try {
-      const line = await askShim(join(dir, 'shim.sock'), 'wait');
+      const line = await askShim(join(dir, 'shim.sock'), 'wait', options.signal);
       return parseExitRecord(line);
     } catch (err) {
       const code = errorCode(err);
       // The shim is gone, or went while we asked: it writes the record before it goes.
-      if (code !== 'ENOENT' && code !== 'ECONNREFUSED' && code !== 'ECONNRESET' && code !== 'EPIPE')
+      if (
+        options.signal?.aborted ||
+        (code !== 'ENOENT' && code !== 'ECONNREFUSED' && code !== 'ECONNRESET' && code !== 'EPIPE')
+      )
         throw err;
     }
     // The shim is gone: it exits after writing the record, so the record is there, unless it was killed.
@@ -338,9 +341,19 @@ export class OciRuntime {
 }
 
 /** Sends one request line to a shim and resolves with its one-line answer. */
-function askShim(socketPath: string, request: string): Promise<string> {
+function askShim(socketPath: string, request: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const sock = connect(socketPath);
+    const onAbort = (): void => {
+      sock.destroy();
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    sock.on('close', () => signal?.removeEventListener('abort', onAbort));
     let data = '';
     sock.setEncoding('utf8');
     sock.on('connect', () => sock.write(`${request}\n`));
