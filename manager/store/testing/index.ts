@@ -1,0 +1,16 @@
+/** @module manager/store/testing — fakes and fixtures for tests of the store and of its consumers. */
+
+export { SeededIdSource } from './ids.js';
+export type { MockLogEntry, MockProposerOptions } from './mock-proposer.js';
+export { MockProposer } from './mock-proposer.js';
+export type { TestNodeInit, TestServiceInit, TestTaskInit } from './objects.js';
+export {
+  testCluster,
+  testConfig,
+  testNetwork,
+  testNode,
+  testSecret,
+  testService,
+  testTask,
+  testTaskSpec,
+} from './objects.js';
