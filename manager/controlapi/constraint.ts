@@ -1,0 +1,146 @@
+/**
+ * Placement constraints (`node.labels.zone==a`, `node.role!=manager`) and spread preferences
+ * (`node.labels.zone`): parsing, checking and matching against a node. A pure module: it imports only the
+ * model's types, so that the scheduler can reuse it. It lives here for now; it should move to a place both
+ * may import (the scheduler may not import controlapi).
+ *
+ * Semantics (swarmkit's): a list of constraints is AND-ed; `==` and `!=` compare values
+ * case-insensitively; a label the node does not have fails `==` and passes `!=`.
+ */
+import type { Node } from '../../proto/index.js';
+
+export type ConstraintOperator = '==' | '!=';
+
+/** A parsed constraint. `key` is lower-case except a label's name, which keeps its case. */
+export interface Constraint {
+  readonly key: string;
+  readonly operator: ConstraintOperator;
+  readonly value: string;
+}
+
+/** The keys a constraint may use, as listed in error messages. */
+export const CONSTRAINT_KEYS: readonly string[] = [
+  'node.id',
+  'node.hostname',
+  'node.role',
+  'node.platform.os',
+  'node.platform.arch',
+  'node.labels.<name>',
+  'engine.labels.<name>',
+];
+
+const EXACT_KEYS = new Set([
+  'node.id',
+  'node.hostname',
+  'node.role',
+  'node.platform.os',
+  'node.platform.arch',
+]);
+const LABEL_FAMILIES = ['node.labels', 'engine.labels'];
+/** Prefixes of known keys, for telling a misspelt family (`node.lables.x`) from a misspelt key. */
+const KNOWN_FAMILIES = new Set(['node.labels', 'engine.labels', 'node.platform']);
+
+export type ConstraintParse =
+  | { readonly ok: true; readonly constraint: Constraint }
+  | { readonly ok: false; readonly problem: string };
+
+/** The canonical form of a key (families lower-cased, a label's name as written), or a problem. */
+function checkKey(raw: string): { key: string } | { problem: string } {
+  const lower = raw.toLowerCase();
+  if (EXACT_KEYS.has(lower)) return { key: lower };
+  for (const family of LABEL_FAMILIES) {
+    if (lower === family) return { problem: `key "${raw}" needs a label name (${family}.<name>)` };
+    if (lower.startsWith(`${family}.`)) return { key: `${family}.${raw.slice(family.length + 1)}` };
+  }
+  const segments = raw.split('.');
+  const family = segments.slice(0, 2).join('.');
+  const unknown =
+    segments.length >= 3 && !KNOWN_FAMILIES.has(family.toLowerCase()) && !EXACT_KEYS.has(family.toLowerCase())
+      ? family
+      : raw;
+  return { problem: `unknown key "${unknown}" (known: ${CONSTRAINT_KEYS.join(', ')})` };
+}
+
+/**
+ * Parses one constraint, `<key>==<value>` or `<key>!=<value>` (spaces around the parts are ignored). The
+ * problem, when there is one, is a phrase for an error message: `unknown key "node.lables" (known: ...)`.
+ */
+export function parseConstraint(expression: string): ConstraintParse {
+  const eq = expression.indexOf('==');
+  const ne = expression.indexOf('!=');
+  const at = eq < 0 ? ne : ne < 0 ? eq : Math.min(eq, ne);
+  if (at < 0) return { ok: false, problem: 'expected <key>==<value> or <key>!=<value>' };
+  const operator = expression.slice(at, at + 2) as ConstraintOperator;
+  const rawKey = expression.slice(0, at).trim();
+  const value = expression.slice(at + 2).trim();
+  if (rawKey === '') return { ok: false, problem: 'empty key' };
+  if (value === '') return { ok: false, problem: 'empty value' };
+  if (value.includes('==') || value.includes('!=')) return { ok: false, problem: 'more than one operator' };
+  if (/\s/.test(rawKey)) return { ok: false, problem: `key "${rawKey}" contains whitespace` };
+  const checked = checkKey(rawKey);
+  if ('problem' in checked) return { ok: false, problem: checked.problem };
+  const { key } = checked;
+  if (key === 'node.role' && !['manager', 'worker'].includes(value.toLowerCase()))
+    return { ok: false, problem: `node.role is manager or worker, got "${value}"` };
+  return { ok: true, constraint: { key, operator, value } };
+}
+
+/**
+ * Parses an AND-ed list of constraints that were validated before (those stored in a service spec).
+ * @throws RangeError naming the first one that does not parse
+ */
+export function parseConstraints(expressions: readonly string[]): Constraint[] {
+  return expressions.map((e) => {
+    const r = parseConstraint(e);
+    if (!r.ok) throw new RangeError(`Cannot parse constraint "${e}": ${r.problem}`);
+    return r.constraint;
+  });
+}
+
+/** The value of `key` on `node`, or undefined when the node has no such label (or no description yet). */
+export function nodeValue(node: Node, key: string): string | undefined {
+  switch (key) {
+    case 'node.id':
+      return node.id;
+    case 'node.hostname':
+      return node.description?.hostname;
+    case 'node.role':
+      return node.role;
+    case 'node.platform.os':
+      return node.description?.platform.os;
+    case 'node.platform.arch':
+      return node.description?.platform.architecture;
+  }
+  if (key.startsWith('node.labels.')) {
+    const labels = node.spec.annotations.labels;
+    const name = key.slice('node.labels.'.length);
+    return Object.hasOwn(labels, name) ? labels[name] : undefined;
+  }
+  if (key.startsWith('engine.labels.')) {
+    const labels = node.description?.engine.labels ?? {};
+    const name = key.slice('engine.labels.'.length);
+    return Object.hasOwn(labels, name) ? labels[name] : undefined;
+  }
+  return undefined;
+}
+
+/** True when `node` satisfies every constraint (an empty list: every node). */
+export function matchesConstraints(constraints: readonly Constraint[], node: Node): boolean {
+  for (const c of constraints) {
+    const v = nodeValue(node, c.key);
+    const equal = v !== undefined && v.toLowerCase() === c.value.toLowerCase();
+    if (equal !== (c.operator === '==')) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks a spread preference's key: `node.labels.<name>` or `engine.labels.<name>`. Returns the problem,
+ * or null when it is fine.
+ */
+export function checkSpreadKey(key: string): string | null {
+  const lower = key.toLowerCase();
+  for (const family of LABEL_FAMILIES)
+    if (lower.startsWith(`${family}.`) && key.length > family.length + 1 && !/\s/.test(key)) return null;
+  return `must be node.labels.<name> or engine.labels.<name>, got "${key}"`;
+}
