@@ -6,7 +6,8 @@
  * project decodes protobuf the same way ({@link PROTO_LOADER_OPTIONS}); `scripts/gen-proto.mjs` passes the
  * matching flags to the generator, so the generated `__Output` types describe exactly what the loader
  * returns. Types are re-exported per contract as a namespace (`raftpb.RaftMessage__Output`): other folders
- * import `proto` only through this file.
+ * import `proto` only through this file. Contracts: `raft` (`raftpb`, the peers' Raft transport) and
+ * `control` (`controlpb`, the Control API that swarmctl uses; served by manager/controlapi).
  *
  * @example
  * ```ts
@@ -19,11 +20,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as ControlProtoGrpcType } from './gen/control.js';
+import type { ProtoGrpcType as ManagerProtoGrpcType } from './gen/manager.js';
 import type { ProtoGrpcType as RaftProtoGrpcType } from './gen/raft.js';
 
+export type * as controlpb from './control-types.js';
+export type * as managerpb from './manager-types.js';
 export * from './model/index.js';
 export type * as raftpb from './raft-types.js';
-export type { RaftProtoGrpcType };
+export type { ControlProtoGrpcType, ManagerProtoGrpcType, RaftProtoGrpcType };
 
 /**
  * The loader options every swarmd service uses. MUST match the flags of `scripts/gen-proto.mjs`:
@@ -44,6 +49,8 @@ export const PROTO_LOADER_OPTIONS: Readonly<protoLoader.Options> = Object.freeze
 
 /** The typed grpc object of each contract, as generated. */
 export interface ProtoGrpcTypes {
+  control: ControlProtoGrpcType;
+  manager: ManagerProtoGrpcType;
   raft: RaftProtoGrpcType;
 }
 
