@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { randomIdSource } from '../common/index.js';
+import { parseBytes, parseCpus, parseInteger, randomIdSource } from '../common/index.js';
 import {
   type ContainerResourceOptions,
   type ExitRecord,
@@ -9,7 +9,6 @@ import {
 } from '../runtime-native/ts/index.js';
 import { FlagError } from './errors.js';
 import { followLog } from './log-follower.js';
-import { parseBytes, parseCpus, parseInteger } from './units.js';
 
 export interface ContainerRunFlags {
   image: string;

@@ -1,8 +1,5 @@
-import { SwarmError } from '../common/index.js';
-
-/** A command-line flag or argument broke a rule; the message names the flag and the rule. */
-export class FlagError extends SwarmError {
-  constructor(flag: string, rule: string) {
-    super('ERR_FLAG_INVALID', `${flag}: ${rule}`, { fields: { flag } });
-  }
-}
+/**
+ * The errors of the swarmd command line. {@link FlagError} (a flag or argument broke a rule) lives in
+ * common, beside the unit parsers that throw it, so that swarmctl shares it.
+ */
+export { FlagError } from '../common/index.js';

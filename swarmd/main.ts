@@ -1,10 +1,20 @@
 /**
- * swarmd: the daemon every host runs. Today it runs containers on this host through swarm-runtime
- * (`swarmd container run`); the cluster commands (init, join) come with the control plane.
+ * swarmd: the daemon every host runs. `swarmd init` creates a cluster and makes this host its first
+ * manager, `swarmd join --token T MANAGER_ADDR` adds a manager, `swarmd run` resumes a node from its state
+ * dir (all three run in the foreground); `swarmd container run` runs one container on this host through
+ * swarm-runtime, without the cluster.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { errorMessage, SwarmError } from '../common/index.js';
+import type { ManagerMode } from '../manager/index.js';
+import {
+  type ClusterFlags,
+  compileClusterFlags,
+  DEFAULT_HTTP_ADDR,
+  DEFAULT_LISTEN_ADDR,
+} from './cluster-flags.js';
 import { containerRun } from './container-run.js';
+import { runDaemon } from './daemon.js';
 
 const VERSION = '0.1.0';
 
@@ -22,6 +32,53 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code = 0;
+  const cluster = (mode: ManagerMode, description: string): Command => {
+    const cmd = program
+      .command(mode)
+      .description(description)
+      .option('-d, --state-dir <dir>', 'where this node keeps its state (default: the global --state-dir)')
+      .option(
+        '--listen-addr <host:port>',
+        `the cluster port (raft, managers, Control API); :PORT for every interface (default: ${DEFAULT_LISTEN_ADDR}, or the recorded one when resuming)`,
+      )
+      .option(
+        '--http-addr <host:port>',
+        `the HTTP endpoints: /healthz (default: ${DEFAULT_HTTP_ADDR}, every interface)`,
+      )
+      .addOption(
+        new Option('-l, --log-level <level>', 'the least important log lines written (JSON, on stderr)')
+          .choices(['debug', 'info', 'warn', 'error'])
+          .default('info'),
+      );
+    if (mode !== 'run')
+      cmd.option(
+        '--advertise-addr <host:port>',
+        "where other managers reach this one; recorded in the cluster (default: the listen address, or this host's first non-loopback IPv4 address with the listen port)",
+      );
+    return cmd;
+  };
+  const daemon = async (mode: ManagerMode, flags: ClusterFlags, joinAddr?: string): Promise<void> => {
+    const globals = program.opts<{ stateDir: string }>();
+    const config = compileClusterFlags(mode, flags, flags.stateDir ?? globals.stateDir, joinAddr);
+    code = await runDaemon(config, {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    });
+  };
+  cluster(
+    'init',
+    'create a cluster and make this host its first manager (resumes a node already in the state dir)',
+  ).action((flags: ClusterFlags) => daemon('init', flags));
+  cluster(
+    'join',
+    'join the cluster of the manager at MANAGER_ADDR as a manager (workers come with the agents)',
+  )
+    .argument('<MANAGER_ADDR>', 'host:port of a manager of the cluster')
+    .requiredOption('--token <token>', 'the manager join token (swarmctl join-token manager)')
+    .action((managerAddr: string, flags: ClusterFlags) => daemon('join', flags, managerAddr));
+  cluster('run', 'resume the node whose state is in --state-dir').action((flags: ClusterFlags) =>
+    daemon('run', flags),
+  );
   const container = program
     .command('container')
     .description('run containers on this host, without the cluster');
@@ -56,7 +113,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // Help and version exit 0; every other commander error is a usage error.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     process.stderr.write(`swarmd: ${errorMessage(err)}\n`);
     return err instanceof SwarmError && err.code === 'ERR_FLAG_INVALID' ? 2 : 1;
   }

@@ -33,7 +33,9 @@ export class Inbound {
   readonly #opts: CompiledRaftTransportOptions;
   readonly #log: Logger;
   readonly #limits: DecodeLimits;
-  readonly #streams = new Set<StreamCall>();
+  /** Open message streams, with the callback that ends each. */
+  readonly #streams = new Map<StreamCall, grpc.sendUnaryData<raftpb.Empty>>();
+  #closed = false;
   #delivered = 0;
   #dropped = 0;
 
@@ -52,6 +54,15 @@ export class Inbound {
       Snapshot: (call: SnapshotCall, callback: grpc.sendUnaryData<raftpb.SnapshotAck>) =>
         this.#snapshot(call, callback),
     };
+  }
+
+  /** Ends every open message stream with UNAVAILABLE (the transport stopped on a shared server). */
+  close(): void {
+    this.#closed = true;
+    const open = [...this.#streams.values()];
+    this.#streams.clear();
+    for (const callback of open)
+      callback({ code: grpc.status.UNAVAILABLE, details: 'the raft transport stopped' });
   }
 
   stats(): InboundStats {
@@ -83,14 +94,14 @@ export class Inbound {
     const sender = this.#sender(call);
     // Accepting: the headers tell the sender its stream is up.
     call.sendMetadata(new grpc.Metadata());
-    this.#streams.add(call);
+    this.#streams.set(call, callback);
     const done = (): void => {
       this.#streams.delete(call);
     };
     call.on('data', (frame: Buffer) => this.#onFrame(frame, sender));
     call.on('end', () => {
       done();
-      callback(null, {});
+      if (!this.#closed) callback(null, {});
     });
     call.on('error', done);
     call.on('cancelled', done);
@@ -98,6 +109,7 @@ export class Inbound {
   }
 
   #onFrame(frame: Buffer, sender: string): void {
+    if (this.#closed) return;
     let batch: DecodedBatch;
     try {
       batch = decodeBatch(frame, this.#limits);

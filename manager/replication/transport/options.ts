@@ -34,6 +34,15 @@ export interface RaftTransportOptions {
   clock?: Clock;
   /** Jitters the reconnect backoff. @default a generator seeded from the CSPRNG */
   rand?: Rand;
+  /**
+   * A gRPC server, already bound by its owner, to register the Raft service on instead of creating one, so
+   * that raft shares one port with the manager's other services. `listenAddress` is then only the address
+   * reported by `start()` (the one peers reach the server at), `serverCredentials` is unused, the owner
+   * should allow messages of `maxMessageBytes` (`grpc.max_receive_message_length`), and `stop()` removes the
+   * service and ends the peers' open streams but leaves the server running. @default none: the transport
+   * creates, binds and shuts down its own server
+   */
+  server?: grpc.Server;
   /** @default insecure (plain TCP); mTLS comes with the CA */
   serverCredentials?: grpc.ServerCredentials;
   /** @default insecure (plain TCP) */
@@ -76,6 +85,7 @@ export interface CompiledRaftTransportOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly rand: Rand;
+  readonly server: grpc.Server | null;
   readonly serverCredentials: grpc.ServerCredentials;
   readonly channelCredentials: grpc.ChannelCredentials;
   readonly channelOptions: grpc.ChannelOptions;
@@ -168,6 +178,7 @@ export function compileRaftTransportOptions(options: RaftTransportOptions): Comp
     logger: options.logger ?? nullLogger,
     clock: options.clock ?? systemClock,
     rand: options.rand ?? randomSeededRand(),
+    server: options.server ?? null,
     serverCredentials: options.serverCredentials ?? grpc.ServerCredentials.createInsecure(),
     channelCredentials: options.channelCredentials ?? grpc.credentials.createInsecure(),
     channelOptions: options.channelOptions ?? {},

@@ -213,6 +213,52 @@ test('the stream reconnects after the peer restarts on the same port', async (t)
   t.true((a.transport.peerStats(B)?.connects ?? 0) >= 2);
 });
 
+test('on a shared server: raft is one service among others, and stop() leaves the server serving', async (t) => {
+  const identity = (b: Buffer): Buffer => b;
+  const echo: grpc.ServiceDefinition = {
+    Say: {
+      path: '/test.Echo/Say',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+  const server = new grpc.Server();
+  server.addService(echo, {
+    Say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
+      cb(null, call.request),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  closers.add(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+  const address = `127.0.0.1:${port}`;
+  const b = await TestMember.start(B, { server, listenAddress: address }, members);
+  t.is(b.address, address);
+  const a = await TestMember.start(A, {}, members);
+  a.transport.addPeer(B, address);
+  a.transport.send(range(10).map((k) => heartbeat(A, B, k)));
+  await b.waitFor('10 messages', () => b.received.length === 10);
+  t.deepEqual(commits(b.received), range(10));
+  await b.stop();
+  // The peer's stream ends and new ones are refused: unreachable.
+  await a.waitFor('b unreachable', () => a.unreachable.includes(B));
+  const Client = grpc.makeGenericClientConstructor(echo, 'Echo');
+  const client = new Client(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    Say(request: Buffer, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): void;
+  };
+  const answer = await new Promise<Buffer>((resolve, reject) =>
+    client.Say(Buffer.from('still here'), (err, res) => (err ? reject(err) : resolve(res as Buffer))),
+  );
+  client.close();
+  t.is(answer.toString(), 'still here');
+});
+
 test('a snapshot of several MiB arrives whole, in chunks, and is reported finished', async (t) => {
   const [a, b] = (await cluster([A, B], { snapshotChunkBytes: 256 * 1024 })) as [TestMember, TestMember];
   const data = randomBytes(5 * 1024 * 1024 + 123, 11);

@@ -104,6 +104,16 @@ export class RaftTransport {
     if (this.#state !== 'new')
       return Promise.reject(new IllegalStateError(`Cannot start the raft transport: it is ${this.#state}`));
     this.#state = 'starting';
+    const shared = this.#opts.server;
+    if (shared !== null) {
+      // The owner bound it: register on it and report the address we were given.
+      shared.addService(raftService().definition, this.#inbound.handlers());
+      this.#address = this.#opts.listenAddress;
+      this.#state = 'running';
+      this.#log.info('serving raft peers on a shared server', { address: this.#address });
+      this.#starting = Promise.resolve(this.#address);
+      return this.#starting;
+    }
     const server = new grpc.Server({
       'grpc.max_receive_message_length': this.#opts.maxMessageBytes,
       'grpc.max_send_message_length': this.#opts.maxMessageBytes,
@@ -241,7 +251,9 @@ export class RaftTransport {
 
   /**
    * Closes every peer stream (queued messages are dropped, nothing more is reported to the driver) and the
-   * server (incoming calls are cancelled). Idempotent; resolves once the server's sockets are closed.
+   * server (incoming calls are cancelled); a shared server (`server` option) only loses the Raft service
+   * and the peers' open streams end with UNAVAILABLE. Idempotent; resolves once the server's sockets are
+   * closed.
    */
   stop(): Promise<void> {
     if (this.#stopping !== null) return this.#stopping;
@@ -253,6 +265,11 @@ export class RaftTransport {
       this.#touched.length = 0;
       this.#unreachable.clear();
       if (starting !== null) await starting.catch(() => {});
+      if (this.#opts.server !== null) {
+        // A shared server stays up for its owner's other services: only the Raft service goes.
+        this.#opts.server.removeService(raftService().definition);
+        this.#inbound.close();
+      }
       const server = this.#server;
       this.#server = null;
       if (server !== null) {

@@ -1,0 +1,70 @@
+/**
+ * The objects a new cluster starts with: the Cluster (name "default", swarmkit's defaults except the
+ * heartbeat, 1 s here) with its join tokens, and a Node per manager. Built here, written by the leader.
+ */
+import type { Cluster, ClusterSpec, Node, NodeDescription } from '../proto/index.js';
+import type { NewObject } from './store/index.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The spec of a new cluster: swarmkit's defaults (manager/manager.go, raft.go, ca/certificates.go). */
+export function defaultClusterSpec(): ClusterSpec {
+  return {
+    annotations: { name: 'default', labels: {} },
+    taskHistoryRetentionLimit: 5,
+    dispatcher: { heartbeatPeriodMs: 1000 },
+    caConfig: { nodeCertExpiryMs: 90 * DAY_MS },
+    raft: { snapshotInterval: 10_000, keepOldSnapshots: 0, logEntriesForSlowFollowers: 500 },
+    encryption: { autoLockManagers: false },
+  };
+}
+
+/** The Cluster object of a new cluster. */
+export function newCluster(id: string, tokens: { worker: string; manager: string }): NewObject<Cluster> {
+  return { id, spec: defaultClusterSpec(), joinTokens: tokens, rootCA: { certificate: '' } };
+}
+
+/** The host part of `host:port` (brackets removed). */
+function hostOf(address: string): string {
+  const i = address.lastIndexOf(':');
+  const host = i < 0 ? address : address.slice(0, i);
+  return host.startsWith('[') ? host.slice(1, -1) : host;
+}
+
+/**
+ * The Node object of a manager: role manager, availability active, its raft id (hex) and address. Its
+ * `status.state` is `ready` when the manager writes its own object, `unknown` for a joiner not yet
+ * running; the dispatcher (agents issue) owns node status from then on. `managerStatus.leader` and
+ * `reachability` are filled at read time from raft (ManagerContext.leader()/members()).
+ */
+export function newManagerNode(init: {
+  id: string;
+  raftId: bigint;
+  advertiseAddr: string;
+  description: NodeDescription;
+  self: boolean;
+}): NewObject<Node> {
+  return {
+    id: init.id,
+    spec: { annotations: { name: '', labels: {} }, desiredRole: 'manager', availability: 'active' },
+    description: init.description,
+    status: { state: init.self ? 'ready' : 'unknown', message: '', addr: hostOf(init.advertiseAddr) },
+    role: 'manager',
+    managerStatus: {
+      raftId: init.raftId.toString(16),
+      addr: init.advertiseAddr,
+      leader: false,
+      reachability: 'unknown',
+    },
+  };
+}
+
+/** A description with only the hostname known (the agent fills the rest when it registers). */
+export function minimalDescription(hostname: string): NodeDescription {
+  return {
+    hostname,
+    platform: { os: '', architecture: '' },
+    resources: { nanoCpus: 0, memoryBytes: 0 },
+    engine: { version: '', labels: {} },
+  };
+}
