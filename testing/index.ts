@@ -1,0 +1,7 @@
+/** @module testing — cross-cutting harnesses for e2e tests and benchmarks (real processes). */
+export {
+  SwarmdCluster,
+  type SwarmdClusterOptions,
+  type SwarmdHealth,
+  SwarmdProcess,
+} from './swarmd-cluster.js';

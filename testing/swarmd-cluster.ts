@@ -1,0 +1,213 @@
+/**
+ * Real `swarmd` manager processes on loopback, for e2e tests and benchmarks: `init` on the first, `join`
+ * with the printed manager token on the others, each with its own state dir and ports. Waits poll
+ * /healthz with a bound; every process is killed by PID in {@link SwarmdCluster.destroy}.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freeLoopbackPorts, waitUntil } from '../manager/replication/testing/index.js';
+
+export interface SwarmdHealth {
+  status: string;
+  nodeId: string;
+  raftId: string;
+  isLeader: boolean;
+  leaderId: string | null;
+  members: { raftId: string; role: string }[];
+}
+
+/**
+ * How to start the daemon: the compiled entry of the build this module runs from (dist/ or another build
+ * dir), or, when run from the sources (a benchmark through tsx), the TypeScript entry through tsx.
+ */
+function entry(): string[] {
+  const compiled = new URL('../swarmd/entry.js', import.meta.url).pathname;
+  if (existsSync(compiled)) return [compiled];
+  return ['--import', 'tsx', new URL('../swarmd/entry.ts', import.meta.url).pathname];
+}
+
+export class SwarmdProcess {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly listenAddr: string;
+  readonly httpAddr: string;
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  child: ChildProcess | null = null;
+  #exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(name: string, stateDir: string, listenAddr: string, httpAddr: string) {
+    this.name = name;
+    this.stateDir = stateDir;
+    this.listenAddr = listenAddr;
+    this.httpAddr = httpAddr;
+  }
+
+  get socket(): string {
+    return join(this.stateDir, 'swarmd.sock');
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(command: string[]): void {
+    const child = spawn(process.execPath, [...entry(), ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => this.stdout.push(l));
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => {
+      this.stderr.push(l);
+      if (this.stderr.length > 500) this.stderr.shift();
+    });
+    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  async health(): Promise<SwarmdHealth | null> {
+    try {
+      const r = await fetch(`http://${this.httpAddr}/healthz`);
+      return (await r.json()) as SwarmdHealth;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Kills the process (by its PID) and waits for it to be gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.running) process.kill(this.pid, signal);
+    return this.#exited;
+  }
+}
+
+export interface SwarmdClusterOptions {
+  managers: number;
+  /** @default a new temp dir, removed by destroy() */
+  baseDir?: string;
+}
+
+export class SwarmdCluster {
+  readonly baseDir: string;
+  readonly nodes: SwarmdProcess[];
+  managerToken = '';
+
+  private constructor(baseDir: string, nodes: SwarmdProcess[]) {
+    this.baseDir = baseDir;
+    this.nodes = nodes;
+  }
+
+  /** Starts `managers` managers: one init, the others join it; resolves when all report a leader. */
+  static async start(options: SwarmdClusterOptions): Promise<SwarmdCluster> {
+    const base = options.baseDir ?? (await mkdtemp('/tmp/swc-'));
+    const ports = await freeLoopbackPorts(options.managers * 2);
+    const nodes = Array.from(
+      { length: options.managers },
+      (_, i) =>
+        new SwarmdProcess(
+          `m${i + 1}`,
+          join(base, `m${i + 1}`),
+          `127.0.0.1:${ports[2 * i]}`,
+          `127.0.0.1:${ports[2 * i + 1]}`,
+        ),
+    );
+    const cluster = new SwarmdCluster(base, nodes);
+    try {
+      const [first, ...rest] = nodes as [SwarmdProcess, ...SwarmdProcess[]];
+      first.start([
+        'init',
+        '--state-dir',
+        first.stateDir,
+        '--listen-addr',
+        first.listenAddr,
+        '--http-addr',
+        first.httpAddr,
+      ]);
+      await cluster.waitHealthy([first]);
+      await waitUntil(
+        'the join command on stdout',
+        () => first.stdout.some((l) => /swarmd join --token SWMTKN-1-/.test(l)),
+        10_000,
+      );
+      const joinLine = first.stdout.find((l) => /swarmd join --token SWMTKN-1-/.test(l)) ?? '';
+      cluster.managerToken = /--token (\S+)/.exec(joinLine)?.[1] ?? '';
+      for (const n of rest) {
+        n.start([
+          'join',
+          '--token',
+          cluster.managerToken,
+          '--state-dir',
+          n.stateDir,
+          '--listen-addr',
+          n.listenAddr,
+          '--http-addr',
+          n.httpAddr,
+          first.listenAddr,
+        ]);
+        await cluster.waitHealthy([n]);
+      }
+      await cluster.waitHealthy();
+      return cluster;
+    } catch (err) {
+      await cluster.destroy();
+      throw err;
+    }
+  }
+
+  /** Waits until each of `nodes` (default: all running) serves /healthz with a known leader. */
+  async waitHealthy(
+    nodes: SwarmdProcess[] = this.nodes.filter((n) => n.running),
+    timeoutMs = 30_000,
+  ): Promise<void> {
+    for (const n of nodes) {
+      await waitUntil(
+        `${n.name} healthy with a leader`,
+        async () => {
+          if (!n.running) throw new Error(`${n.name} exited:\n${n.stderr.slice(-20).join('\n')}`);
+          const h = await n.health();
+          return h !== null && h.status === 'ok' && h.leaderId !== null;
+        },
+        timeoutMs,
+      );
+    }
+  }
+
+  async leader(): Promise<SwarmdProcess> {
+    let found: SwarmdProcess | undefined;
+    await waitUntil(
+      'a leader',
+      async () => {
+        for (const n of this.nodes) {
+          if (!n.running) continue;
+          if ((await n.health())?.isLeader) {
+            found = n;
+            return true;
+          }
+        }
+        return false;
+      },
+      30_000,
+    );
+    return found as SwarmdProcess;
+  }
+
+  async followers(): Promise<SwarmdProcess[]> {
+    const l = await this.leader();
+    return this.nodes.filter((n) => n !== l && n.running);
+  }
+
+  /** Starts a stopped node again with `swarmd run`. */
+  restart(n: SwarmdProcess): void {
+    n.start(['run', '--state-dir', n.stateDir, '--http-addr', n.httpAddr]);
+  }
+
+  /** Kills every process by PID and removes the base dir. */
+  async destroy(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.kill('SIGKILL')));
+    await rm(this.baseDir, { recursive: true, force: true });
+  }
+}
