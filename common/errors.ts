@@ -64,3 +64,18 @@ export function errorCode(err: unknown): string | undefined {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A command-line flag or argument broke a rule; the message names the flag and the rule
+ * (`--limit-memory: must be a size such as 64m, 512k or 1g, got "lots"`). Command lines exit with the
+ * usage status (2) on it.
+ */
+export class FlagError extends SwarmError {
+  /** The flag (`--replicas`) or argument (`SERVICE=REPLICAS`) at fault. */
+  readonly flag: string;
+
+  constructor(flag: string, rule: string) {
+    super('ERR_FLAG_INVALID', `${flag}: ${rule}`, { fields: { flag } });
+    this.flag = flag;
+  }
+}

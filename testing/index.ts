@@ -1,4 +1,6 @@
 /** @module testing — cross-cutting harnesses for e2e tests and benchmarks (real processes). */
+
+export * from './control-api.js';
 export {
   SwarmdCluster,
   type SwarmdClusterOptions,

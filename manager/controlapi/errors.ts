@@ -1,7 +1,7 @@
 /**
  * The errors of the Control API. Each has a stable `code` and structured fields; they become gRPC statuses
- * only at the edge, in the one table of `status-errors.ts` (with the store's and the replication layer's
- * errors, which reach the handlers unchanged). Messages follow design.md §7:
+ * only at the edge, in the one table of `common/grpc-status-errors.ts` (with the store's and the replication
+ * layer's errors, which reach the handlers unchanged). Messages follow design.md §7:
  * `Cannot create service "web": spec.mode.replicated.replicas: must be between 0 and 100000, got 100001`.
  */
 import { SwarmError, type SwarmErrorOptions } from '../../common/index.js';

@@ -1,12 +1,12 @@
 /**
  * The gRPC edge of the Control API: each RPC converts its request (`convert.ts`), calls the
  * {@link ControlService}, converts the answer, and turns any error into a status through the one table of
- * `status-errors.ts`. Watch streams the service's events with backpressure: it writes only while the
- * stream takes more, so a client that reads too slowly fills the store watcher's bounded queue and is cut
- * off with RESOURCE_EXHAUSTED rather than buffering without bound.
+ * `common/grpc-status-errors.ts`. Watch streams the service's events with backpressure: it writes only
+ * while the stream takes more, so a client that reads too slowly fills the store watcher's bounded queue
+ * and is cut off with RESOURCE_EXHAUSTED rather than buffering without bound.
  */
 import * as grpc from '@grpc/grpc-js';
-import { errorMessage, type Logger, nullLogger } from '../../common/index.js';
+import { errorMessage, errorToStatus, type Logger, nullLogger } from '../../common/index.js';
 import type { controlpb, NodeAvailability, NodeRole, ObjectKind, TaskState } from '../../proto/index.js';
 import type { ControlService } from './control-service.js';
 import type { ControlWatch, ControlWatchAction } from './control-watch.js';
@@ -33,7 +33,6 @@ import {
   watchEventToProto,
 } from './convert.js';
 import { InvalidRequestError } from './errors.js';
-import { errorToStatus } from './status-errors.js';
 
 export interface ControlHandlersOptions {
   /** @default a logger that drops everything */

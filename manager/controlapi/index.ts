@@ -3,7 +3,7 @@
  * swarmctl: services, nodes, tasks, the cluster and its join tokens, secrets, configs, networks, and a
  * watch stream of object events, served over the cluster store. Every spec is validated in one place (the
  * `compile*Spec` functions, which also fill in the defaults), and errors become gRPC statuses only at the
- * edge, in one table (`status-errors.ts`). See README.md.
+ * edge, in one table (`common/grpc-status-errors.ts`). See README.md.
  *
  * @example
  * ```ts
@@ -48,16 +48,6 @@ export type { JoinTokenGenerator } from './join-tokens.js';
 export { placeholderDigest, placeholderJoinTokens } from './join-tokens.js';
 export type { ControlApiHost, ServeControlApiOptions } from './server.js';
 export { controlServiceDefinition, registerControlService, serveControlApi } from './server.js';
-export type { ErrorStatus, ReceivedStatus, StatusRule } from './status-errors.js';
-export {
-  ControlStatusError,
-  ERROR_CODE_METADATA,
-  ERROR_FIELDS_METADATA,
-  errorToStatus,
-  STATUS_BY_ERROR_CODE,
-  statusRuleOf,
-  statusToError,
-} from './status-errors.js';
 export type { ClusterSpecInput } from './validate-cluster.js';
 export { compileClusterSpec, MIN_HEARTBEAT_PERIOD_MS, MIN_NODE_CERT_EXPIRY_MS } from './validate-cluster.js';
 export type { AnnotationsInput, Loose, Opt } from './validate-common.js';

@@ -1,7 +1,16 @@
-// The one error table: each code's status, the hints, the trailers, and the client's way back.
+// The Control API's errors (its own, the store's and the replication layer's) through the one error table of
+// common/grpc-status-errors.ts: each one's status, hint and trailers, and the client's way back.
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
-import { IllegalStateError, SwarmError } from '../../common/index.js';
+import {
+  ControlStatusError,
+  ERROR_CODE_METADATA,
+  ERROR_FIELDS_METADATA,
+  errorToStatus,
+  IllegalStateError,
+  SwarmError,
+  statusToError,
+} from '../../common/index.js';
 import {
   AmbiguousReferenceError,
   NameConflictError,
@@ -17,13 +26,6 @@ import {
   ObjectInUseError,
   ObjectNotFoundError,
 } from './errors.js';
-import {
-  ControlStatusError,
-  ERROR_CODE_METADATA,
-  ERROR_FIELDS_METADATA,
-  errorToStatus,
-  statusToError,
-} from './status-errors.js';
 import { startControlHarness } from './testing/index.js';
 
 /** An error of the replication layer, as it reaches the Control API (by code only). */

@@ -1,6 +1,6 @@
 /**
  * Errors ⇄ gRPC statuses: the ONE table that turns an error `code` into the status a Control API client
- * receives ({@link errorToStatus}, used only by the handlers), and its reverse for clients
+ * receives ({@link errorToStatus}, used only by manager/controlapi's handlers), and its reverse for clients
  * ({@link statusToError}, for swarmctl).
  *
  * The table maps `code` strings, not classes: the store's errors (`ERR_STORE_*`) and the replication
@@ -9,11 +9,11 @@
  * a hint for some codes) and, in the trailers, the code (`x-swarmd-error-code`) and the JSON-safe fields
  * (`x-swarmd-error-fields-bin`, UTF-8 JSON), so that a client gets back the same code and fields.
  *
- * This module imports only `@grpc/grpc-js` and common: it should move to a shared place (common/ or a
- * shared client folder) so that cli/ can import it; cli/ may not import manager/.
+ * It lives in common (it imports only `@grpc/grpc-js` and the error base) so that both the server
+ * (manager/controlapi) and its clients (cli/, which may not import manager/) share it.
  */
 import * as grpc from '@grpc/grpc-js';
-import { errorCode, errorMessage, isTemporary, SwarmError } from '../../common/index.js';
+import { errorCode, errorMessage, isTemporary, SwarmError } from './errors.js';
 
 /** Trailer with the error's stable code. */
 export const ERROR_CODE_METADATA = 'x-swarmd-error-code';

@@ -1,0 +1,13 @@
+/** `swarmctl node demote NODE...` (see availability.ts, which the five node verbs share). */
+import type { Command } from 'commander';
+import type { CommandContext } from '../../context.js';
+import type { Runner } from '../runner.js';
+import { nodeVerb, registerNodeVerb } from './availability.js';
+
+export function nodeDemote(ctx: CommandContext, refs: readonly string[]): Promise<void> {
+  return nodeVerb(ctx, 'demote', refs);
+}
+
+export function registerNodeDemote(parent: Command, run: Runner): void {
+  registerNodeVerb(parent, run, 'demote');
+}

@@ -1,0 +1,13 @@
+/** `swarmctl node drain NODE...` (see availability.ts, which the five node verbs share). */
+import type { Command } from 'commander';
+import type { CommandContext } from '../../context.js';
+import type { Runner } from '../runner.js';
+import { nodeVerb, registerNodeVerb } from './availability.js';
+
+export function nodeDrain(ctx: CommandContext, refs: readonly string[]): Promise<void> {
+  return nodeVerb(ctx, 'drain', refs);
+}
+
+export function registerNodeDrain(parent: Command, run: Runner): void {
+  registerNodeVerb(parent, run, 'drain');
+}
