@@ -89,6 +89,13 @@ export interface ControlServiceOptions {
   linearizableRead?: () => Promise<void>;
   /** Makes join tokens. @default {@link placeholderJoinTokens} over the CSPRNG */
   joinTokens?: JoinTokenGenerator;
+  /**
+   * The live manager status of a manager node, by its raft id (hex): who leads and who is a member come
+   * from raft at read time, not from the store. @default the stored status
+   */
+  managerStatus?: (
+    raftIdHex: string,
+  ) => { leader: boolean; reachability: 'unknown' | 'unreachable' | 'reachable' } | null;
 }
 
 /** The filters every List shares: each list OR-ed within itself, the lists AND-ed; absent: no filter. */
@@ -213,6 +220,8 @@ export class ControlService {
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
 
+  readonly #managerStatus: ControlServiceOptions['managerStatus'] | null;
+
   constructor(options: ControlServiceOptions) {
     if (typeof options.store?.update !== 'function') throw new TypeError('ControlService needs a store');
     this.#store = options.store;
@@ -221,6 +230,7 @@ export class ControlService {
     this.#log = (options.logger ?? nullLogger).child({ module: 'manager/controlapi' });
     this.#read = options.linearizableRead ?? (() => Promise.resolve());
     this.#tokens = options.joinTokens ?? placeholderJoinTokens();
+    this.#managerStatus = options.managerStatus ?? null;
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -323,7 +333,13 @@ export class ControlService {
   // ---------------------------------------------------------------- nodes
 
   async getNode(ref: string): Promise<Node> {
-    return this.#view('get node', (tx) => resolveIn(tx.nodes, ref, 'get'));
+    return this.#withManagerStatus(await this.#view('get node', (tx) => resolveIn(tx.nodes, ref, 'get')));
+  }
+
+  #withManagerStatus(n: Node): Node {
+    const live = n.managerStatus && this.#managerStatus?.(n.managerStatus.raftId);
+    if (!live || !n.managerStatus) return n;
+    return { ...n, managerStatus: { ...n.managerStatus, ...live } };
   }
 
   /** Nodes matching `filter`, sorted by name (hostname when unnamed), then id. */
@@ -336,7 +352,8 @@ export class ControlService {
             (!nonEmpty(filter.roles) || filter.roles.includes(n.role)) &&
             (!nonEmpty(filter.availabilities) || filter.availabilities.includes(n.spec.availability)),
         )
-        .sort(byNameThenId('node')),
+        .sort(byNameThenId('node'))
+        .map((n) => this.#withManagerStatus(n)),
     );
   }
 

@@ -14,7 +14,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Clock, IdSource, Logger } from '../../common/index.js';
 import { loadGrpcObject } from '../../proto/index.js';
 import type { MemoryStore } from '../store/index.js';
-import { ControlService } from './control-service.js';
+import { ControlService, type ControlServiceOptions } from './control-service.js';
 import { type ControlHandlersOptions, createControlHandlers } from './grpc-handlers.js';
 import type { JoinTokenGenerator } from './join-tokens.js';
 
@@ -44,6 +44,9 @@ export interface ControlApiHost {
   readonly ids: IdSource;
   /** The read barrier (ReadIndex); see `ControlServiceOptions.linearizableRead`. */
   linearizableRead(): Promise<void>;
+  /** Who leads (raft id), and the raft members: for the live manager status of nodes. */
+  leader?(): { leaderId: bigint | null };
+  members?(): readonly { id: bigint }[];
 }
 
 export interface ServeControlApiOptions {
@@ -55,6 +58,23 @@ export interface ServeControlApiOptions {
  * Builds the {@link ControlService} over `host` and registers it on `host.server`. Returns the service:
  * `stop()` it on shutdown (closing the store also ends its watch streams, with UNAVAILABLE).
  */
+/** A manager leads when its raft id is the leader's; it is reachable while it is a member of the configuration. */
+function liveManagerStatus(
+  leader: () => { leaderId: bigint | null },
+  members: () => readonly { id: bigint }[],
+): NonNullable<ControlServiceOptions['managerStatus']> {
+  return (raftIdHex) => {
+    let id: bigint;
+    try {
+      id = BigInt(`0x${raftIdHex}`);
+    } catch {
+      return null;
+    }
+    const member = members().some((m) => m.id === id);
+    return { leader: leader().leaderId === id, reachability: member ? 'reachable' : 'unreachable' };
+  };
+}
+
 export function serveControlApi(host: ControlApiHost, options: ServeControlApiOptions = {}): ControlService {
   const control = new ControlService({
     store: host.store,
@@ -63,6 +83,9 @@ export function serveControlApi(host: ControlApiHost, options: ServeControlApiOp
     logger: host.logger,
     linearizableRead: () => host.linearizableRead(),
     ...(options.joinTokens === undefined ? {} : { joinTokens: options.joinTokens }),
+    ...(host.leader && host.members
+      ? { managerStatus: liveManagerStatus(host.leader.bind(host), host.members.bind(host)) }
+      : {}),
   });
   registerControlService(host.server, control, { logger: host.logger });
   return control;
