@@ -101,8 +101,22 @@ export class SwarmdCluster {
     this.nodes = nodes;
   }
 
-  /** Starts `managers` managers: one init, the others join it; resolves when all report a leader. */
+  /**
+   * Starts `managers` managers: one init, the others join it; resolves when all report a leader. A port
+   * found free can be taken by another test before a manager binds it, so a failed start is tried again
+   * on fresh ports (twice at most).
+   */
   static async start(options: SwarmdClusterOptions): Promise<SwarmdCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await SwarmdCluster.#startOnce(options);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  }
+
+  static async #startOnce(options: SwarmdClusterOptions): Promise<SwarmdCluster> {
     const base = options.baseDir ?? (await mkdtemp('/tmp/swc-'));
     const ports = await freeLoopbackPorts(options.managers * 2);
     const nodes = Array.from(

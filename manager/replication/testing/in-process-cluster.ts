@@ -5,6 +5,7 @@ import type { Clock, Logger } from '../../../common/index.js';
 import { nullLogger, SeededRand } from '../../../common/index.js';
 import type { MemberAddress, ReplicatedNodeOptions } from '../index.js';
 import { ReplicatedNode } from '../index.js';
+import { ListenError } from '../transport/index.js';
 import { freeLoopbackPorts, waitUntil } from './kv-cluster.js';
 import type { KvResult } from './kv-state-machine.js';
 import { encodeKvCommand, KvStateMachine } from './kv-state-machine.js';
@@ -72,13 +73,23 @@ export class InProcessCluster {
     options: InProcessClusterOptions = {},
     all?: Set<InProcessCluster>,
   ): Promise<InProcessCluster> {
-    const base = await mkdtemp(join(tmpdir(), 'swarmd-repl-'));
     const ids = Array.from({ length: n }, (_, i) => BigInt(i + 1));
-    const c = new InProcessCluster(base, ids, options);
-    all?.add(c);
-    await c.reserve(ids);
-    await Promise.all(ids.map((id) => c.startMember(id)));
-    return c;
+    // A port found free can be taken by another test file before the member binds it: start over on
+    // fresh ports when that happens (a new cluster has nothing to lose).
+    for (let attempt = 1; ; attempt++) {
+      const base = await mkdtemp(join(tmpdir(), 'swarmd-repl-'));
+      const c = new InProcessCluster(base, ids, options);
+      all?.add(c);
+      await c.reserve(ids);
+      try {
+        await Promise.all(ids.map((id) => c.startMember(id)));
+        return c;
+      } catch (err) {
+        if (!(err instanceof ListenError) || attempt >= 3) throw err;
+        await c.close();
+        all?.delete(c);
+      }
+    }
   }
 
   /** Reserves loopback ports for members (founders, or members to add later). */
