@@ -3,7 +3,7 @@
 // bound; nothing asserts on time (failover times are logged).
 import test from 'ava';
 import { type CliResult, runCli } from '../cli/testing/index.js';
-import { SwarmdCluster, type SwarmdProcess } from '../testing/index.js';
+import { SwarmdCluster, type SwarmdProcess, waitUntil } from '../testing/index.js';
 
 let cluster: SwarmdCluster;
 test.before(async () => {
@@ -113,9 +113,20 @@ test.serial('stopping and restarting all three managers loses nothing', async (t
     after.map((s) => [s.id, s.meta.version.index]),
     before.map((s) => [s.id, s.meta.version.index]),
   );
-  const nodes = JSON.parse(await ok(cluster.nodes[1] as SwarmdProcess, 'node', 'ls', '--format', 'json')) as {
-    managerStatus: { leader: boolean } | null;
-  }[];
-  t.is(nodes.length, 3);
-  t.is(nodes.filter((n) => n.managerStatus?.leader).length, 1, 'exactly one manager is shown as leader');
+  type NodeJson = { status: { state: string }; managerStatus: { leader: boolean } | null };
+  const nodes = async () =>
+    JSON.parse(await ok(cluster.nodes[1] as SwarmdProcess, 'node', 'ls', '--format', 'json')) as NodeJson[];
+  t.is((await nodes()).length, 3);
+  t.is(
+    (await nodes()).filter((n) => n.managerStatus?.leader).length,
+    1,
+    'exactly one manager is shown as leader',
+  );
+  // Each manager marks itself ready once it runs (joined ones were written as unknown by the leader).
+  await waitUntil(
+    'every manager ready',
+    async () => (await nodes()).every((n) => n.status.state === 'NODE_STATE_READY'),
+    20_000,
+  );
+  t.pass();
 });

@@ -374,6 +374,37 @@ export class Manager {
       },
     );
     await node.whenStarted();
+    void this.#markSelfReady(node);
+  }
+
+  /**
+   * A manager that joined was written into the store as `unknown` by the leader: once it runs, it marks
+   * its own Node object ready (through the store, so on a follower the write goes to the leader). Retries
+   * until it succeeds or the manager stops.
+   */
+  async #markSelfReady(node: ReplicatedNode<ApplyResult>): Promise<void> {
+    const id = this.identity;
+    while (this.#stopping === null) {
+      try {
+        await this.#localRead(node);
+        if (this.#stopping !== null) return;
+        const self = this.store.view((tx) => tx.nodes.get(id.nodeId));
+        if (self !== undefined && self.status.state === 'ready') return;
+        if (self !== undefined) {
+          await this.store.update((tx) => {
+            const current = tx.nodes.get(id.nodeId);
+            if (current === undefined || current.status.state === 'ready') return;
+            tx.nodes.update({ ...current, status: { ...current.status, state: 'ready', message: '' } });
+          });
+          this.#log.info('marked this manager ready', { 'node.id': id.nodeId });
+          return;
+        }
+      } catch (err) {
+        if (this.#stopping !== null) return;
+        this.#log.debug('cannot mark this manager ready yet, retrying', { err });
+      }
+      await this.#o.clock.sleep(this.#o.raft.tickMs * 5);
+    }
   }
 
   /** Refuses a state dir another swarmd serves; removes a stale socket left by a crash. */

@@ -1,5 +1,6 @@
 /** @module testing — cross-cutting harnesses for e2e tests and benchmarks (real processes). */
 
+export { waitUntil } from '../manager/replication/testing/index.js';
 export * from './control-api.js';
 export {
   SwarmdCluster,
