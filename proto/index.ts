@@ -7,7 +7,8 @@
  * matching flags to the generator, so the generated `__Output` types describe exactly what the loader
  * returns. Types are re-exported per contract as a namespace (`raftpb.RaftMessage__Output`): other folders
  * import `proto` only through this file. Contracts: `raft` (`raftpb`, the peers' Raft transport) and
- * `control` (`controlpb`, the Control API that swarmctl uses; served by manager/controlapi).
+ * `control` (`controlpb`, the Control API that swarmctl uses; served by manager/controlapi), `dispatcher`
+ * (`dispatcherpb`, agents and the leader's dispatcher).
  *
  * @example
  * ```ts
@@ -21,14 +22,16 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as ControlProtoGrpcType } from './gen/control.js';
+import type { ProtoGrpcType as DispatcherProtoGrpcType } from './gen/dispatcher.js';
 import type { ProtoGrpcType as ManagerProtoGrpcType } from './gen/manager.js';
 import type { ProtoGrpcType as RaftProtoGrpcType } from './gen/raft.js';
 
 export type * as controlpb from './control-types.js';
+export type * as dispatcherpb from './dispatcher-types.js';
 export type * as managerpb from './manager-types.js';
 export * from './model/index.js';
 export type * as raftpb from './raft-types.js';
-export type { ControlProtoGrpcType, ManagerProtoGrpcType, RaftProtoGrpcType };
+export type { ControlProtoGrpcType, DispatcherProtoGrpcType, ManagerProtoGrpcType, RaftProtoGrpcType };
 
 /**
  * The loader options every swarmd service uses. MUST match the flags of `scripts/gen-proto.mjs`:
@@ -50,6 +53,7 @@ export const PROTO_LOADER_OPTIONS: Readonly<protoLoader.Options> = Object.freeze
 /** The typed grpc object of each contract, as generated. */
 export interface ProtoGrpcTypes {
   control: ControlProtoGrpcType;
+  dispatcher: DispatcherProtoGrpcType;
   manager: ManagerProtoGrpcType;
   raft: RaftProtoGrpcType;
 }

@@ -15,7 +15,7 @@ function task(state: TaskState, desiredState: TaskState = 'RUNNING'): Task {
     spec: {} as Task['spec'],
     specVersion: 1,
     desiredState,
-    status: { state, timestamp: 0, message: '', err: '', container: null, portStatus: [] },
+    status: { state, timestamp: 0, message: '', err: '', container: null, portStatus: [], restarts: 0 },
     serviceAnnotations: { name: 'web', labels: {} },
     schedulingMessage: '',
   };

@@ -540,6 +540,7 @@ export function taskToProto(t: Task): controlpb.Task {
       err: t.status.err,
       container: c === null ? null : { ...c },
       portStatus: t.status.portStatus.map(portOut),
+      restarts: t.status.restarts,
     },
     serviceAnnotations: annotationsOut(t.serviceAnnotations),
     schedulingMessage: t.schedulingMessage,

@@ -13,15 +13,6 @@
  * ```
  */
 
-export type { Constraint, ConstraintOperator, ConstraintParse } from './constraint.js';
-export {
-  CONSTRAINT_KEYS,
-  checkSpreadKey,
-  matchesConstraints,
-  nodeValue,
-  parseConstraint,
-  parseConstraints,
-} from './constraint.js';
 export type {
   ControlServiceOptions,
   JoinTokens,

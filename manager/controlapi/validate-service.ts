@@ -22,7 +22,7 @@ import type {
   TaskSpec,
   UpdateConfig,
 } from '../../proto/index.js';
-import { checkSpreadKey, parseConstraint } from './constraint.js';
+import { checkSpreadKey, parseConstraint } from '../../proto/index.js';
 import { DEFAULT_UPDATE_CONFIG, SERVICE_DEFAULTS } from './defaults.js';
 import { InvalidSpecError } from './errors.js';
 import {

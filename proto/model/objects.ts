@@ -246,6 +246,11 @@ export interface TaskStatus {
   err: string;
   container: ContainerStatus | null;
   portStatus: PortConfig[];
+  /**
+   * How many times the agent restarted this task's container in place (its restart policy allowed it):
+   * the task stayed RUNNING across those crashes.
+   */
+  restarts: number;
 }
 
 export interface Task {

@@ -123,6 +123,7 @@ export function testTask(init: TestTaskInit): Task {
       err: '',
       container: null,
       portStatus: [],
+      restarts: 0,
     },
     serviceAnnotations: s.spec.annotations,
     schedulingMessage: '',

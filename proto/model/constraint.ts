@@ -1,13 +1,12 @@
 /**
  * Placement constraints (`node.labels.zone==a`, `node.role!=manager`) and spread preferences
  * (`node.labels.zone`): parsing, checking and matching against a node. A pure module: it imports only the
- * model's types, so that the scheduler can reuse it. It lives here for now; it should move to a place both
- * may import (the scheduler may not import controlapi).
+ * model's types, so that the Control API (validation), the scheduler and the orchestrators share it.
  *
  * Semantics (swarmkit's): a list of constraints is AND-ed; `==` and `!=` compare values
  * case-insensitively; a label the node does not have fails `==` and passes `!=`.
  */
-import type { Node } from '../../proto/index.js';
+import type { Node } from './objects.js';
 
 export type ConstraintOperator = '==' | '!=';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { testNode } from '../store/testing/index.js';
 import { checkSpreadKey, matchesConstraints, parseConstraint, parseConstraints } from './constraint.js';
+import type { Node } from './objects.js';
 
 test('`parseConstraint()` reads key, operator and value, trimming spaces and keeping label case', (t) => {
   t.deepEqual(parseConstraint(' node.labels.Zone == a '), {
@@ -36,12 +36,24 @@ test('`parseConstraint()` names the problem', (t) => {
 });
 
 test('`matchesConstraints()` ANDs the list, compares case-insensitively, and treats a missing label as unequal', (t) => {
-  const node = testNode({
+  const node: Node = {
     id: 'n1'.padEnd(25, '0'),
-    hostname: 'Alpha',
+    meta: { version: 1, createdAt: 0, updatedAt: 0 },
+    spec: {
+      annotations: { name: '', labels: { zone: 'A' } },
+      desiredRole: 'manager',
+      availability: 'active',
+    },
+    description: {
+      hostname: 'Alpha',
+      platform: { os: 'linux', architecture: 'x86_64' },
+      resources: { nanoCpus: 4e9, memoryBytes: 2 ** 30 },
+      engine: { version: 'test', labels: {} },
+    },
+    status: { state: 'ready', message: '', addr: '127.0.0.1' },
     role: 'manager',
-    labels: { zone: 'A' },
-  });
+    managerStatus: null,
+  };
   const m = (...e: string[]) => matchesConstraints(parseConstraints(e), node);
   t.true(m());
   t.true(m('node.labels.zone==a'));
