@@ -11,23 +11,28 @@ const SKIP = new Set(['node_modules', 'dist', '.git', 'gen', 'build']);
 
 // unit → the units it may import (besides itself). Order matters: the longest prefix wins.
 const MANAGER_PARTS = ['controlapi', 'orchestrator', 'scheduler', 'dispatcher', 'ca', 'allocator'];
-const AGENT_PARTS = ['session', 'worker', 'image', 'network'];
+const AGENT_PARTS = ['session', 'worker', 'image', 'network', 'logs'];
 const RULES = {
   proto: [],
   common: ['proto'],
+  // X.509, join tokens, TLS credentials and the peer's identity: shared by the managers, the agents and
+  // swarmctl (swarmkit's ca/ package, which both sides import).
+  pki: ['proto', 'common'],
   'manager/raft': ['proto'],
   'manager/store': ['proto', 'common'],
-  'manager/replication': ['manager/raft', 'manager/store', 'proto', 'common'],
-  ...Object.fromEntries(MANAGER_PARTS.map((p) => [`manager/${p}`, ['manager/store', 'proto', 'common']])),
-  'manager/manager.ts': ['manager/*', 'proto', 'common'],
+  'manager/replication': ['manager/raft', 'manager/store', 'pki', 'proto', 'common'],
+  ...Object.fromEntries(
+    MANAGER_PARTS.map((p) => [`manager/${p}`, ['manager/store', 'pki', 'proto', 'common']]),
+  ),
+  'manager/manager.ts': ['manager/*', 'pki', 'proto', 'common'],
   'agent/exec': ['proto', 'common'],
-  ...Object.fromEntries(AGENT_PARTS.map((p) => [`agent/${p}`, ['agent/exec', 'proto', 'common']])),
+  ...Object.fromEntries(AGENT_PARTS.map((p) => [`agent/${p}`, ['agent/exec', 'pki', 'proto', 'common']])),
   'agent/runtime': ['agent/exec', 'runtime-native', 'proto', 'common'],
-  'agent/agent.ts': ['agent/*', 'proto', 'common'],
+  'agent/agent.ts': ['agent/*', 'pki', 'proto', 'common'],
   'runtime-native': ['common'],
-  cli: ['proto', 'common'],
-  swarmd: ['manager/*', 'agent/*', 'runtime-native', 'cli', 'proto', 'common'],
-  e2e: ['cli', 'proto', 'common', 'testing'],
+  cli: ['pki', 'proto', 'common'],
+  swarmd: ['manager/*', 'agent/*', 'runtime-native', 'cli', 'pki', 'proto', 'common'],
+  e2e: ['cli', 'pki', 'proto', 'common', 'testing'],
   testing: ['*'],
   bench: ['*'],
 };
@@ -36,10 +41,13 @@ const UNITS = Object.keys(RULES).sort((a, b) => b.length - a.length);
 // The files directly in manager/ (manager.ts and the small modules beside it) are one unit, the manager's
 // composition root; other folders import it through manager/index.ts.
 const MANAGER_ROOT = 'manager/manager.ts';
+// Likewise the files directly in agent/ (agent.ts and its helpers), imported through agent/index.ts.
+const AGENT_ROOT = 'agent/agent.ts';
 
 function unitOf(file) {
   const rel = relative(ROOT, file);
   if (/^manager\/[^/]+\.ts$/.test(rel)) return MANAGER_ROOT;
+  if (/^agent\/[^/]+\.ts$/.test(rel)) return AGENT_ROOT;
   for (const u of UNITS) if (rel === u || rel.startsWith(`${u}/`)) return u;
   return null;
 }
@@ -98,9 +106,12 @@ for (const file of files) {
       problems.push(`${rel}: ${from} may not import ${to} ("${spec}")`);
       continue;
     }
-    const unitDir = to === MANAGER_ROOT ? 'manager' : to;
+    const unitDir = to === MANAGER_ROOT ? 'manager' : to === AGENT_ROOT ? 'agent' : to;
     const inside = relative(join(ROOT, unitDir), target);
-    if ((!to.endsWith('.ts') || to === MANAGER_ROOT) && !/^(ts\/)?(testing\/)?index\.ts$/.test(inside)) {
+    if (
+      (!to.endsWith('.ts') || to === MANAGER_ROOT || to === AGENT_ROOT) &&
+      !/^(ts\/)?(testing\/)?index\.ts$/.test(inside)
+    ) {
       problems.push(`${rel}: imports "${spec}"; import ${to} only through its index.ts`);
     }
   }
