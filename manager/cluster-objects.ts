@@ -1,27 +1,13 @@
 /**
- * The objects a new cluster starts with: the Cluster (name "default", swarmkit's defaults except the
- * heartbeat, 1 s here) with its join tokens, and a Node per manager. Built here, written by the leader.
+ * The objects a new cluster starts with: the Cluster (controlapi's defaults) with its join tokens, and a Node per manager. Built here, written by the leader.
  */
-import type { Cluster, ClusterSpec, Node, NodeDescription } from '../proto/index.js';
+import type { Cluster, Node, NodeDescription } from '../proto/index.js';
+import { defaultClusterSpec } from './controlapi/index.js';
 import type { NewObject } from './store/index.js';
-
-const DAY_MS = 24 * 3600 * 1000;
-
-/** The spec of a new cluster: swarmkit's defaults (manager/manager.go, raft.go, ca/certificates.go). */
-export function defaultClusterSpec(): ClusterSpec {
-  return {
-    annotations: { name: 'default', labels: {} },
-    taskHistoryRetentionLimit: 5,
-    dispatcher: { heartbeatPeriodMs: 1000 },
-    caConfig: { nodeCertExpiryMs: 90 * DAY_MS },
-    raft: { snapshotInterval: 10_000, keepOldSnapshots: 0, logEntriesForSlowFollowers: 500 },
-    encryption: { autoLockManagers: false },
-  };
-}
 
 /** The Cluster object of a new cluster. */
 export function newCluster(id: string, tokens: { worker: string; manager: string }): NewObject<Cluster> {
-  return { id, spec: defaultClusterSpec(), joinTokens: tokens, rootCA: { certificate: '' } };
+  return { id, spec: defaultClusterSpec(), joinTokens: tokens, rootCA: { certificate: '', key: '' } };
 }
 
 /** The host part of `host:port` (brackets removed). */

@@ -59,7 +59,7 @@ test('UpdateCluster changes task history, heartbeat, certificate expiry and snap
     spec: {
       annotations: { name: 'default', labels: { env: 'test' } },
       taskHistoryRetentionLimit: 2,
-      dispatcher: { heartbeatPeriodMs: 1000 },
+      dispatcher: { heartbeatPeriodMs: 2000 },
       caConfig: { nodeCertExpiryMs: 7200_000 },
       raft: { snapshotInterval: 500 },
     },
@@ -68,7 +68,7 @@ test('UpdateCluster changes task history, heartbeat, certificate expiry and snap
   t.deepEqual(stored.spec, {
     annotations: { name: 'default', labels: { env: 'test' } },
     taskHistoryRetentionLimit: 2,
-    dispatcher: { heartbeatPeriodMs: 1000 },
+    dispatcher: { heartbeatPeriodMs: 2000 },
     caConfig: { nodeCertExpiryMs: 7200_000 },
     raft: { snapshotInterval: 500, keepOldSnapshots: 0, logEntriesForSlowFollowers: 500 },
     encryption: { autoLockManagers: false },

@@ -37,8 +37,11 @@ export interface Cluster {
   meta: Meta;
   spec: ClusterSpec;
   joinTokens: { worker: string; manager: string };
-  /** PEM of the root CA certificate (identity issue). */
-  rootCA: { certificate: string };
+  /**
+   * The cluster's root CA (PEM). The key is replicated to the managers only, through the store (never
+   * sent out by the Control API), so that any manager can sign: swarmkit's RootCA.CAKey.
+   */
+  rootCA: { certificate: string; key: string };
 }
 
 // ---------------------------------------------------------------- nodes

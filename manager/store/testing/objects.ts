@@ -210,6 +210,6 @@ export function testCluster(id: string, name = 'default'): Cluster {
       encryption: { autoLockManagers: false },
     },
     joinTokens: { worker: '', manager: '' },
-    rootCA: { certificate: '' },
+    rootCA: { certificate: '', key: '' },
   };
 }
