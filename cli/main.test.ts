@@ -259,6 +259,7 @@ test('end to end: create → ls → inspect → update → scale → ps → rm t
   const created = await cli(
     'service',
     'create',
+    '--detach',
     'web',
     '--image',
     'host',
@@ -290,7 +291,7 @@ test('end to end: create → ls → inspect → update → scale → ps → rm t
   t.is(before.id, id);
   t.is(before.spec.task.resources.limits.memoryBytes, String(64 * 2 ** 20));
 
-  const update = await cli('service', 'update', 'web', '--env-add', 'B=2', '--limit-cpu', '0.5');
+  const update = await cli('service', 'update', '-d', 'web', '--env-add', 'B=2', '--limit-cpu', '0.5');
   t.is(update.code, 0, update.stderr);
   const after = (await h.call('GetService', { serviceId: id })).service;
   t.deepEqual(after?.spec?.task?.container?.env, ['A=1', 'B=2']);
@@ -301,7 +302,7 @@ test('end to end: create → ls → inspect → update → scale → ps → rm t
   t.is(same.code, 1);
   t.is(same.stderr, 'swarmctl: Cannot update service "web": no changes detected\n');
 
-  const scale = await cli('service', 'scale', 'web=4');
+  const scale = await cli('service', 'scale', '-d', 'web=4');
   t.is(scale.stdout, 'web scaled to 4\n');
   t.is((await h.call('GetService', { serviceId: id })).service?.spec?.replicated?.replicas, '4');
 
@@ -362,7 +363,7 @@ test('end to end: events prints a create and a remove, and Ctrl-C ends it with s
     'swarmctl events to subscribe',
   );
   t.is(events.child.exitCode, null, events.stderr());
-  const created = await runCli(['-s', socket, 'service', 'create', 'web', '--image', 'host']);
+  const created = await runCli(['-s', socket, 'service', 'create', '-d', 'web', '--image', 'host']);
   const id = created.stdout.trim();
   await runCli(['-s', socket, 'service', 'rm', 'web']);
   await events.waitForOutput(`service remove ${id}`);

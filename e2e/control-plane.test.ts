@@ -42,19 +42,19 @@ test.serial('swarmctl against a follower creates, updates and removes services',
   const [follower] = await cluster.followers();
   if (!follower) throw new Error('no follower');
   const id = (
-    await ok(follower, 'service', 'create', 'web', '--image', 'host', '--replicas', '2', '--', 'sleep', '600')
+    await ok(follower, 'service', 'create', '-d', 'web', '--image', 'host', '--replicas', '2', '--', 'sleep', '600')
   ).trim();
   t.regex(id, /^[0-9a-z]{25}$/);
-  await ok(follower, 'service', 'update', 'web', '--replicas', '4', '--env-add', 'MODE=prod');
+  await ok(follower, 'service', 'update', '-d', 'web', '--replicas', '4', '--env-add', 'MODE=prod');
   // Every manager answers, with what the others wrote (linearizable reads).
   for (const n of cluster.nodes) {
     const web = (await services(n)).find((s) => s.spec.annotations.name === 'web');
     t.is(replicas(web), 4, n.name);
   }
-  const bad = await swarmctl(follower, 'service', 'create', 'web', '--image', 'host');
+  const bad = await swarmctl(follower, 'service', 'create', '-d', 'web', '--image', 'host');
   t.is(bad.code, 1);
   t.regex(bad.stderr, /name conflicts with an existing service/);
-  await ok(follower, 'service', 'create', 'api', '--image', 'host', '--', 'sleep', '600');
+  await ok(follower, 'service', 'create', '-d', 'api', '--image', 'host', '--', 'sleep', '600');
   await ok(follower, 'service', 'rm', 'api');
   t.deepEqual(
     (await services(follower)).map((s) => s.spec.annotations.name),
@@ -68,7 +68,7 @@ test.serial('after the leader is killed -9 the same commands work on the survivo
   await leader.kill('SIGKILL');
   const survivor = cluster.nodes.find((n) => n.running) as SwarmdProcess;
   await cluster.waitHealthy();
-  await ok(survivor, 'service', 'scale', 'web=6');
+  await ok(survivor, 'service', 'scale', '-d', 'web=6');
   t.log(`a write succeeded ${(performance.now() - started).toFixed(0)} ms after the leader was killed`);
   const web = (await services(survivor)).find((s) => s.spec.annotations.name === 'web');
   t.is(replicas(web), 6);
@@ -84,8 +84,8 @@ test.serial(
     const [a, b] = cluster.nodes.filter((n) => n.running) as [SwarmdProcess, SwarmdProcess];
     // Both read version v, then each sends its change with v (the CLI reads then writes).
     const results = await Promise.all([
-      swarmctl(a, 'service', 'update', 'web', '--env-add', 'WRITER=a'),
-      swarmctl(b, 'service', 'update', 'web', '--env-add', 'WRITER=b'),
+      swarmctl(a, 'service', 'update', '-d', 'web', '--env-add', 'WRITER=a'),
+      swarmctl(b, 'service', 'update', '-d', 'web', '--env-add', 'WRITER=b'),
     ]);
     const codes = results.map((r) => r.code).sort();
     // Either they serialised (both succeed, each on the other's version) or one lost the race.

@@ -159,6 +159,7 @@ test('secrets and configs in use cannot be removed; config data is shown', async
   await secretCreate(ctx, 'pw', {});
   await configCreate(ctx, 'nginx', {});
   await serviceCreate(ctx, 'web', [], {
+    detach: true,
     image: 'host',
     secret: ['pw'],
     config: ['nginx,target=/etc/nginx.conf'],

@@ -33,12 +33,13 @@ export function managerStatus(node: Node): string {
 
 export function renderNodeTable(nodes: readonly Node[], noTrunc: boolean): string {
   return renderTable(
-    ['ID', 'HOSTNAME', 'STATUS', 'AVAILABILITY', 'MANAGER STATUS'],
+    ['ID', 'HOSTNAME', 'STATUS', 'AVAILABILITY', 'ROLE', 'MANAGER STATUS'],
     nodes.map((n) => [
       shortId(n.id, noTrunc),
       n.description?.hostname || nodeName(n),
       nodeStatus(n),
       nodeAvailability(n),
+      enumWord(n.role, 'NODE_ROLE_'),
       managerStatus(n),
     ]),
   );

@@ -45,11 +45,21 @@ export function compareTasks(a: Task, b: Task): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** `Running 3 seconds ago`: the task's state and when it reached it. */
+/**
+ * `Running 3 seconds ago`: the task's state and when it reached it, with the crashes its agent repaired
+ * in place (`Running 2 minutes ago (3 restarts)`).
+ */
 export function currentState(task: Task, now: number): string {
   const word = capitalized(taskStateWord(task.status?.state ?? 'TASK_STATE_NEW'));
   const at = Number(task.status?.timestamp ?? 0) || Number(task.meta?.createdAt ?? 0);
-  return at > 0 ? `${word} ${ago(now, at)}` : word;
+  const restarts = Number(task.status?.restarts ?? 0);
+  const suffix = restarts > 0 ? ` (${restarts} restart${restarts === 1 ? '' : 's'})` : '';
+  return `${at > 0 ? `${word} ${ago(now, at)}` : word}${suffix}`;
+}
+
+/** What went wrong: the task's error, or why the scheduler could not place it yet. */
+export function taskError(task: Task): string {
+  return task.status?.err || task.schedulingMessage || '';
 }
 
 export interface TaskTableOptions {
@@ -74,7 +84,7 @@ export function renderTaskTable(tasks: readonly Task[], options: TaskTableOption
       node === undefined ? shortId(t.nodeId, options.noTrunc) : nodeName(node),
       capitalized(taskStateWord(t.desiredState)),
       currentState(t, options.now),
-      truncated(t.status?.err ?? '', ERROR_WIDTH, options.noTrunc),
+      truncated(taskError(t), ERROR_WIDTH, options.noTrunc),
     ];
   });
   return renderTable(['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR'], rows);

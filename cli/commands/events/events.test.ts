@@ -27,7 +27,7 @@ async function watching(format: 'table' | 'json', filter?: string[]) {
 test('a create and a remove, one line each, until interrupted', async (t) => {
   const { watcher, actor, done } = await watching('table');
   t.regex(watcher.notices(), /^Watching the cluster's events from version \d+; Ctrl-C to stop\.\n$/);
-  await serviceCreate(actor, 'web', [], { image: 'host' });
+  await serviceCreate(actor, 'web', [], { detach: true, image: 'host' });
   const id = actor.output().trim();
   await serviceRm(actor, ['web']);
   await until(() => watcher.output().includes(' remove '), 'the remove event');
@@ -49,8 +49,8 @@ test('a create and a remove, one line each, until interrupted', async (t) => {
 
 test('JSON lines with --format json; kind and action filters', async (t) => {
   const { watcher, actor, done } = await watching('json', ['kind=service', 'action=remove']);
-  await serviceCreate(actor, 'web', [], { image: 'host' });
-  await serviceCreate(actor, 'api', [], { image: 'host' });
+  await serviceCreate(actor, 'web', [], { detach: true, image: 'host' });
+  await serviceCreate(actor, 'api', [], { detach: true, image: 'host' });
   await serviceRm(actor, ['web']);
   await until(() => watcher.output().includes('\n'), 'the remove event');
   watcher.interrupt();

@@ -1,4 +1,4 @@
-/** `swarmctl node ls`: ID HOSTNAME STATUS AVAILABILITY MANAGER STATUS. */
+/** `swarmctl node ls`: ID HOSTNAME STATUS AVAILABILITY ROLE MANAGER STATUS. */
 import type { Command } from 'commander';
 import { FlagError } from '../../../common/index.js';
 import type { controlpb } from '../../../proto/index.js';
@@ -44,7 +44,7 @@ export function registerNodeLs(parent: Command, run: Runner): void {
     .alias('list')
     .summary('list nodes')
     .description(
-      'List the nodes of the cluster: ID HOSTNAME STATUS AVAILABILITY MANAGER STATUS (Leader, Reachable…).',
+      'List the nodes of the cluster: ID HOSTNAME STATUS AVAILABILITY ROLE MANAGER STATUS (Leader, Reachable…).',
     )
     .option('-q, --quiet', 'print the ids only')
     .option('--no-trunc', 'print full ids')

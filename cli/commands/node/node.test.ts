@@ -47,16 +47,16 @@ async function node(h: ControlHarness, ref: string): Promise<controlpb.Node__Out
   return (await h.call('GetNode', { nodeId: ref })).node as controlpb.Node__Output;
 }
 
-test('ls: ID HOSTNAME STATUS AVAILABILITY MANAGER STATUS, with filters', async (t) => {
+test('ls: ID HOSTNAME STATUS AVAILABILITY ROLE MANAGER STATUS, with filters', async (t) => {
   const { ctx } = await setup();
   await nodeLs(ctx, {});
   t.is(
     ctx.output(),
     [
-      'ID             HOSTNAME   STATUS   AVAILABILITY   MANAGER STATUS',
-      'w10000000000   alpha      Ready    Active',
-      'w20000000000   beta       Down     Active',
-      'm10000000000   mgr        Ready    Active         Leader',
+      'ID             HOSTNAME   STATUS   AVAILABILITY   ROLE      MANAGER STATUS',
+      'w10000000000   alpha      Ready    Active         worker',
+      'w20000000000   beta       Down     Active         worker',
+      'm10000000000   mgr        Ready    Active         manager   Leader',
       '',
     ].join('\n'),
   );

@@ -4,6 +4,7 @@ import type { CommandContext } from '../../context.js';
 import { printWritten } from '../output.js';
 import { collect } from '../parse.js';
 import type { Runner } from '../runner.js';
+import { waitForConvergence } from './converge.js';
 import { addCommonServiceOptions } from './options.js';
 import { type CreateServiceFlags, createServiceSpec } from './spec-flags.js';
 
@@ -16,6 +17,7 @@ export async function serviceCreate(
   const spec = createServiceSpec(name, args, flags);
   const { service } = await ctx.client.call('CreateService', { spec });
   printWritten(ctx, service);
+  if (flags.detach !== true && service !== null) await waitForConvergence(ctx, service.id);
 }
 
 export function registerServiceCreate(parent: Command, run: Runner): void {

@@ -69,6 +69,6 @@ export function addCommonServiceOptions(cmd: Command): Command {
     .option('--cap-drop <capability>', 'drop a Linux capability (repeatable)', collect)
     .option(
       '-d, --detach',
-      'return as soon as the manager accepted the change (the default, and for now the only behaviour: waiting for tasks comes with the agents)',
+      'return as soon as the manager accepted the change, instead of waiting until every task runs',
     );
 }

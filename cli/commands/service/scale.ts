@@ -9,6 +9,7 @@ import { serviceMode } from '../../format/service.js';
 import { withConflictMessage } from '../output.js';
 import { wholeNumber } from '../parse.js';
 import type { Runner } from '../runner.js';
+import { waitForConvergence } from './converge.js';
 
 /** `web=3` → ['web', 3]. */
 export function parseScaleArgument(text: string): [string, number] {
@@ -22,7 +23,11 @@ export function parseScaleArgument(text: string): [string, number] {
 }
 
 /** Scales each service in turn; stops at the first that fails. All arguments are checked first. */
-export async function serviceScale(ctx: CommandContext, targets: readonly string[]): Promise<void> {
+export async function serviceScale(
+  ctx: CommandContext,
+  targets: readonly string[],
+  flags: { detach?: boolean } = {},
+): Promise<void> {
   const parsed = targets.map(parseScaleArgument);
   for (const [ref, replicas] of parsed) {
     const { service } = await ctx.client.call('GetService', { serviceId: ref });
@@ -44,6 +49,7 @@ export async function serviceScale(ctx: CommandContext, targets: readonly string
       );
     }
     ctx.out(`${name} scaled to ${replicas}\n`);
+    if (flags.detach !== true) await waitForConvergence(ctx, service.id);
   }
 }
 
@@ -53,6 +59,9 @@ export function registerServiceScale(parent: Command, run: Runner): void {
     .summary('set the number of tasks of replicated services')
     .description('Set the replicas of one or more replicated services.')
     .argument('<SERVICE=REPLICAS...>', 'a service (name, id or unique id prefix) and its number of tasks')
+    .option('-d, --detach', 'return at once instead of waiting until every task runs')
     .addHelpText('after', '\nExample:\n  swarmctl service scale web=3 api=2')
-    .action((targets: string[]) => run((ctx) => serviceScale(ctx, targets)));
+    .action((targets: string[], flags: { detach?: boolean }) =>
+      run((ctx) => serviceScale(ctx, targets, flags)),
+    );
 }

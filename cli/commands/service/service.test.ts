@@ -40,7 +40,12 @@ async function getSpec(h: ControlHarness, ref: string): Promise<controlpb.Servic
 
 test('create prints the id; ls shows ID NAME MODE REPLICAS IMAGE with running/desired', async (t) => {
   const { h, ctx } = await setup();
-  await serviceCreate(ctx, 'web', ['sleep', '100'], { image: 'host', replicas: '3', limitMemory: '64m' });
+  await serviceCreate(ctx, 'web', ['sleep', '100'], {
+    detach: true,
+    image: 'host',
+    replicas: '3',
+    limitMemory: '64m',
+  });
   const id = ctx.output().trim();
   t.regex(id, /^[0-9a-z]{25}$/);
   const web = await getSpec(h, 'web');
@@ -54,6 +59,7 @@ test('create prints the id; ls shows ID NAME MODE REPLICAS IMAGE with running/de
   );
 
   await serviceCreate(ctx, 'agent', [], {
+    detach: true,
     image: '/srv/rootfs',
     mode: 'global',
     constraint: ['node.labels.zone==a'],
@@ -96,6 +102,7 @@ test('create prints the id; ls shows ID NAME MODE REPLICAS IMAGE with running/de
 test('inspect: a readable summary, or the full object as JSON', async (t) => {
   const { ctx } = await setup();
   await serviceCreate(ctx, 'web', ['serve'], {
+    detach: true,
     image: 'host',
     replicas: '2',
     env: ['A=1'],
@@ -144,6 +151,7 @@ test('inspect: a readable summary, or the full object as JSON', async (t) => {
 test('update changes only the flags given, keeps the rest, and bumps the version', async (t) => {
   const { h, ctx } = await setup();
   await serviceCreate(ctx, 'web', ['a'], {
+    detach: true,
     image: 'host',
     replicas: '2',
     env: ['A=1', 'B=2'],
@@ -153,7 +161,13 @@ test('update changes only the flags given, keeps the rest, and bumps the version
   });
   const before = await getSpec(h, 'web');
   ctx.clear();
-  await serviceUpdate(ctx, 'web', [], { envAdd: ['C=3'], envRm: ['A'], limitCpu: '1', updateDelay: '10s' });
+  await serviceUpdate(ctx, 'web', [], {
+    detach: true,
+    envAdd: ['C=3'],
+    envRm: ['A'],
+    limitCpu: '1',
+    updateDelay: '10s',
+  });
   t.is(ctx.output(), `${before.id}\n`);
   const after = await getSpec(h, 'web');
   t.not(after.meta?.version?.index, before.meta?.version?.index);
@@ -172,11 +186,13 @@ test('update changes only the flags given, keeps the rest, and bumps the version
 
 test('update: "no changes detected" sends nothing; --force redeploys', async (t) => {
   const { h, ctx } = await setup();
-  await serviceCreate(ctx, 'web', [], { image: 'host', replicas: '2' });
+  await serviceCreate(ctx, 'web', [], { detach: true, image: 'host', replicas: '2' });
   const before = await getSpec(h, 'web');
-  const nothing = await t.throwsAsync(serviceUpdate(ctx, 'web', [], {}), { instanceOf: NoChangesError });
+  const nothing = await t.throwsAsync(serviceUpdate(ctx, 'web', [], { detach: true }), {
+    instanceOf: NoChangesError,
+  });
   t.is(nothing?.message, 'Cannot update service "web": no changes detected');
-  await t.throwsAsync(serviceUpdate(ctx, 'web', [], { replicas: '2', image: 'host' }), {
+  await t.throwsAsync(serviceUpdate(ctx, 'web', [], { detach: true, replicas: '2', image: 'host' }), {
     message: 'Cannot update service "web": no changes detected',
   });
   // Options commander fills in for every call (a negatable --no-healthcheck) change nothing either.
@@ -184,14 +200,14 @@ test('update: "no changes detected" sends nothing; --force redeploys', async (t)
     instanceOf: NoChangesError,
   });
   t.is((await getSpec(h, 'web')).meta?.version?.index, before.meta?.version?.index);
-  await serviceUpdate(ctx, 'web', [], { force: true });
+  await serviceUpdate(ctx, 'web', [], { detach: true, force: true });
   const forced = await getSpec(h, 'web');
   t.is(forced.spec?.task?.forceUpdate, '1');
 });
 
 test('update: a concurrent write is a conflict that says to run the command again', async (t) => {
   const { h, ctx } = await setup();
-  await serviceCreate(ctx, 'web', [], { image: 'host' });
+  await serviceCreate(ctx, 'web', [], { detach: true, image: 'host' });
   // Someone else updates the service between our read and our write: the store is written directly
   // when the manager answers our GetService.
   const original = h.control.getService.bind(h.control);
@@ -204,7 +220,7 @@ test('update: a concurrent write is a conflict that says to run the command agai
     return read;
   };
   try {
-    const err = await t.throwsAsync(serviceUpdate(ctx, 'web', [], { replicas: '4' }), {
+    const err = await t.throwsAsync(serviceUpdate(ctx, 'web', [], { detach: true, replicas: '4' }), {
       instanceOf: UpdateConflictError,
     });
     t.is(
@@ -215,33 +231,37 @@ test('update: a concurrent write is a conflict that says to run the command agai
   } finally {
     h.control.getService = original;
   }
-  await serviceUpdate(ctx, 'web', [], { replicas: '4' });
+  await serviceUpdate(ctx, 'web', [], { detach: true, replicas: '4' });
   t.is((await getSpec(h, 'web')).spec?.replicated?.replicas, '4');
 });
 
 test("update: the manager's validation errors are shown as they are", async (t) => {
   const { ctx } = await setup();
-  await serviceCreate(ctx, 'web', [], { image: 'host' });
+  await serviceCreate(ctx, 'web', [], { detach: true, image: 'host' });
   const err = await t.throwsAsync(
-    serviceUpdate(ctx, 'web', [], { replicas: '100001', constraintAdd: ['node.lables.zone==a'] }),
+    serviceUpdate(ctx, 'web', [], {
+      detach: true,
+      replicas: '100001',
+      constraintAdd: ['node.lables.zone==a'],
+    }),
   );
   t.true(err instanceof ControlStatusError);
   t.regex(err?.message ?? '', /^Cannot update service "web": /);
   t.regex(err?.message ?? '', /replicas: must be between 0 and 100000, got 100001/);
   t.regex(err?.message ?? '', /"node\.lables\.zone==a": unknown key "node\.lables"/);
-  await t.throwsAsync(serviceCreate(ctx, 'web', [], { image: 'host' }), {
+  await t.throwsAsync(serviceCreate(ctx, 'web', [], { detach: true, image: 'host' }), {
     message: 'Cannot create service "web": name conflicts with an existing service',
   });
 });
 
 test('scale sets replicas, leaves equal ones alone, refuses global services and bad arguments', async (t) => {
   const { h, ctx } = await setup();
-  await serviceCreate(ctx, 'web', [], { image: 'host' });
-  await serviceCreate(ctx, 'api', [], { image: 'host', replicas: '2' });
-  await serviceCreate(ctx, 'agent', [], { image: 'host', mode: 'global' });
+  await serviceCreate(ctx, 'web', [], { detach: true, image: 'host' });
+  await serviceCreate(ctx, 'api', [], { detach: true, image: 'host', replicas: '2' });
+  await serviceCreate(ctx, 'agent', [], { detach: true, image: 'host', mode: 'global' });
   const api = await getSpec(h, 'api');
   ctx.clear();
-  await serviceScale(ctx, ['web=3', 'api=2']);
+  await serviceScale(ctx, ['web=3', 'api=2'], { detach: true });
   t.is(ctx.output(), 'web scaled to 3\napi scaled to 2\n');
   t.is((await getSpec(h, 'web')).spec?.replicated?.replicas, '3');
   t.is((await getSpec(h, 'api')).meta?.version?.index, api.meta?.version?.index, 'unchanged: not written');
@@ -260,7 +280,7 @@ test('scale sets replicas, leaves equal ones alone, refuses global services and 
 
 test('ps lists tasks by slot then newest, with history under the newest; rm removes', async (t) => {
   const { h, ctx } = await setup();
-  await serviceCreate(ctx, 'web', [], { image: 'host', replicas: '2' });
+  await serviceCreate(ctx, 'web', [], { detach: true, image: 'host', replicas: '2' });
   const id = ctx.output().trim();
   const n1 = 'n1'.padEnd(25, '0');
   await h.store.update((tx) => {
@@ -271,8 +291,13 @@ test('ps lists tasks by slot then newest, with history under the newest; rm remo
   const task = (n: string, slot: number, state: 'RUNNING' | 'FAILED', desired: 'RUNNING' | 'SHUTDOWN') =>
     testTask({ id: n.padEnd(25, '0'), service, slot, nodeId: n1, state, desiredState: desired });
   await h.store.update((tx) => {
-    tx.tasks.create(task('a2', 2, 'RUNNING', 'RUNNING'));
+    const a2 = task('a2', 2, 'RUNNING', 'RUNNING');
+    tx.tasks.create({ ...a2, status: { ...a2.status, restarts: 2 } });
     tx.tasks.create(task('a1old', 1, 'FAILED', 'SHUTDOWN'));
+    tx.tasks.create({
+      ...testTask({ id: 'a3'.padEnd(25, '0'), service, slot: 3, state: 'PENDING' }),
+      schedulingMessage: 'no suitable node (1 node not available for new tasks)',
+    });
   });
   h.clock.advance(2000);
   await h.store.update((tx) => {
@@ -296,10 +321,18 @@ test('ps lists tasks by slot then newest, with history under the newest; rm remo
     lines[2] ?? '',
     /^a1old0000000\s+ \\_ web\.1\s+host\s+alpha\s+Shutdown\s+Failed 2 seconds ago\s+task: non-zero exit \(1\)$/,
   );
-  t.regex(lines[3] ?? '', /^a20000000000\s+web\.2\s+host\s+alpha\s+Running\s+/);
+  t.regex(lines[3] ?? '', /^a20000000000\s+web\.2\s+host\s+alpha\s+Running\s+Running .* \(2 restarts\)$/);
+  t.regex(
+    lines[4] ?? '',
+    /^a30000000000\s+web\.3\s+host\s+Running\s+Pending .*no suitable node \(1 node not available for new/,
+  );
   ctx.clear();
   await servicePs(ctx, ['web'], { quiet: true, filter: ['desired-state=running'] });
-  t.deepEqual(ctx.output().trim().split('\n').sort(), ['a1new'.padEnd(25, '0'), 'a2'.padEnd(25, '0')]);
+  t.deepEqual(ctx.output().trim().split('\n').sort(), [
+    'a1new'.padEnd(25, '0'),
+    'a2'.padEnd(25, '0'),
+    'a3'.padEnd(25, '0'),
+  ]);
   await t.throwsAsync(servicePs(ctx, ['web'], { filter: ['desired-state=sleeping'] }), {
     message: /^--filter desired-state: must be one of new, pending/,
   });

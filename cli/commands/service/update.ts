@@ -12,6 +12,7 @@ import { serviceMode } from '../../format/service.js';
 import { canonical, isServerError, printWritten, withConflictMessage } from '../output.js';
 import { collect, networkAttachment } from '../parse.js';
 import type { Runner } from '../runner.js';
+import { waitForConvergence } from './converge.js';
 import { addCommonServiceOptions } from './options.js';
 import { applyServiceUpdate, type UpdateServiceFlags } from './spec-flags.js';
 
@@ -60,6 +61,7 @@ export async function serviceUpdate(
     }),
   );
   printWritten(ctx, updated);
+  if (flags.detach !== true && updated !== null) await waitForConvergence(ctx, updated.id);
 }
 
 export function registerServiceUpdate(parent: Command, run: Runner): void {
