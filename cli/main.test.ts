@@ -64,7 +64,7 @@ async function harness(): Promise<{ h: ControlHarness; socket: string }> {
 }
 
 const TREE: Record<string, string[]> = {
-  service: ['create', 'update', 'scale', 'ls', 'inspect', 'ps', 'rm'],
+  service: ['create', 'update', 'scale', 'ls', 'inspect', 'logs', 'ps', 'rm'],
   task: ['ls', 'inspect'],
   node: ['ls', 'inspect', 'update', 'drain', 'activate', 'pause', 'promote', 'demote', 'rm'],
   cluster: ['inspect', 'update'],

@@ -68,6 +68,20 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<string, StatusRule>> = Object
     hint: () => '; the cluster may be electing a leader or have lost its quorum, retry in a moment',
   },
   ERR_REPLICATION_STOPPED: { status: grpc.status.UNAVAILABLE, hint: retry },
+  // pki and manager/ca: identity, join tokens, certificate requests
+  ERR_PKI_UNAUTHENTICATED: { status: grpc.status.UNAUTHENTICATED },
+  ERR_PKI_PERMISSION_DENIED: { status: grpc.status.PERMISSION_DENIED },
+  ERR_PKI_TOKEN_FORMAT: { status: grpc.status.INVALID_ARGUMENT },
+  ERR_PKI_INVALID: { status: grpc.status.INVALID_ARGUMENT },
+  ERR_CA_INVALID_REQUEST: { status: grpc.status.INVALID_ARGUMENT },
+  ERR_CA_TOKEN_REFUSED: { status: grpc.status.PERMISSION_DENIED },
+  ERR_CA_NODE_REMOVED: { status: grpc.status.PERMISSION_DENIED },
+  ERR_CA_NOT_READY: { status: grpc.status.UNAVAILABLE, hint: retry },
+  // manager/logbroker
+  ERR_LOGBROKER_INVALID_REQUEST: { status: grpc.status.INVALID_ARGUMENT },
+  ERR_LOGBROKER_NO_LEADER: { status: grpc.status.UNAVAILABLE, hint: retry },
+  ERR_LOGBROKER_NOT_SUBSCRIBED: { status: grpc.status.PERMISSION_DENIED },
+  ERR_LOGBROKER_UNAUTHENTICATED: { status: grpc.status.UNAUTHENTICATED },
 });
 
 /** A status as the server sends it (`callback(status)` or `call.emit('error', status)`). */

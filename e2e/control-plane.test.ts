@@ -42,7 +42,20 @@ test.serial('swarmctl against a follower creates, updates and removes services',
   const [follower] = await cluster.followers();
   if (!follower) throw new Error('no follower');
   const id = (
-    await ok(follower, 'service', 'create', '-d', 'web', '--image', 'host', '--replicas', '2', '--', 'sleep', '600')
+    await ok(
+      follower,
+      'service',
+      'create',
+      '-d',
+      'web',
+      '--image',
+      'host',
+      '--replicas',
+      '2',
+      '--',
+      'sleep',
+      '600',
+    )
   ).trim();
   t.regex(id, /^[0-9a-z]{25}$/);
   await ok(follower, 'service', 'update', '-d', 'web', '--replicas', '4', '--env-add', 'MODE=prod');

@@ -6,6 +6,7 @@
 
 export type { HostPort } from './address.js';
 export { formatAddress, isUnspecifiedHost, parseAddress } from './address.js';
+export { NODE_ID_METADATA, serveRunningCluster } from './cluster-services.js';
 export type { ManagerContext, ManagerLeaderInfo, ManagerService } from './context.js';
 export {
   ClusterNotReadyError,

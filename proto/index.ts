@@ -8,7 +8,9 @@
  * returns. Types are re-exported per contract as a namespace (`raftpb.RaftMessage__Output`): other folders
  * import `proto` only through this file. Contracts: `raft` (`raftpb`, the peers' Raft transport) and
  * `control` (`controlpb`, the Control API that swarmctl uses; served by manager/controlapi), `dispatcher`
- * (`dispatcherpb`, agents and the leader's dispatcher).
+ * (`dispatcherpb`, agents and the leader's dispatcher), `ca` (`capb`, the certificate authority: root CA and
+ * node certificates, served by manager/ca), `logs` (`logspb`, containers' output from the
+ * agents to swarmctl through the leader's log broker).
  *
  * @example
  * ```ts
@@ -21,17 +23,28 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as CaProtoGrpcType } from './gen/ca.js';
 import type { ProtoGrpcType as ControlProtoGrpcType } from './gen/control.js';
 import type { ProtoGrpcType as DispatcherProtoGrpcType } from './gen/dispatcher.js';
+import type { ProtoGrpcType as LogsProtoGrpcType } from './gen/logs.js';
 import type { ProtoGrpcType as ManagerProtoGrpcType } from './gen/manager.js';
 import type { ProtoGrpcType as RaftProtoGrpcType } from './gen/raft.js';
 
+export type * as capb from './ca-types.js';
 export type * as controlpb from './control-types.js';
 export type * as dispatcherpb from './dispatcher-types.js';
+export type * as logspb from './logs-types.js';
 export type * as managerpb from './manager-types.js';
 export * from './model/index.js';
 export type * as raftpb from './raft-types.js';
-export type { ControlProtoGrpcType, DispatcherProtoGrpcType, ManagerProtoGrpcType, RaftProtoGrpcType };
+export type {
+  CaProtoGrpcType,
+  ControlProtoGrpcType,
+  DispatcherProtoGrpcType,
+  LogsProtoGrpcType,
+  ManagerProtoGrpcType,
+  RaftProtoGrpcType,
+};
 
 /**
  * The loader options every swarmd service uses. MUST match the flags of `scripts/gen-proto.mjs`:
@@ -52,8 +65,10 @@ export const PROTO_LOADER_OPTIONS: Readonly<protoLoader.Options> = Object.freeze
 
 /** The typed grpc object of each contract, as generated. */
 export interface ProtoGrpcTypes {
+  ca: CaProtoGrpcType;
   control: ControlProtoGrpcType;
   dispatcher: DispatcherProtoGrpcType;
+  logs: LogsProtoGrpcType;
   manager: ManagerProtoGrpcType;
   raft: RaftProtoGrpcType;
 }

@@ -10,7 +10,15 @@ const ROOT = normalize(join(dirname(new URL(import.meta.url).pathname), '..'));
 const SKIP = new Set(['node_modules', 'dist', '.git', 'gen', 'build']);
 
 // unit → the units it may import (besides itself). Order matters: the longest prefix wins.
-const MANAGER_PARTS = ['controlapi', 'orchestrator', 'scheduler', 'dispatcher', 'ca', 'allocator'];
+const MANAGER_PARTS = [
+  'controlapi',
+  'orchestrator',
+  'scheduler',
+  'dispatcher',
+  'ca',
+  'allocator',
+  'logbroker',
+];
 const AGENT_PARTS = ['session', 'worker', 'image', 'network', 'logs'];
 const RULES = {
   proto: [],

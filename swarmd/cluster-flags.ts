@@ -31,6 +31,8 @@ export interface DaemonConfig {
   readonly logLevel: LogLevel;
   readonly joinAddr: string | null;
   readonly joinToken: string | null;
+  /** Where the node's agent runs containers; null: no agent (tests of the control plane alone). */
+  readonly agent?: { readonly runtimeRoot: string; readonly cgroupParent: string } | null;
 }
 
 export const DEFAULT_LISTEN_ADDR = '0.0.0.0:4242';
@@ -122,4 +124,22 @@ export function compileClusterFlags(
     joinAddr: manager,
     joinToken: token,
   };
+}
+
+/**
+ * The agent's places: `--runtime-root` and `--cgroup-parent` must be absolute paths without "..", as the
+ * runtime writes and removes below them.
+ * @throws FlagError naming the flag
+ */
+export function compileAgentFlags(
+  runtimeRoot: string,
+  cgroupParent: string,
+): { runtimeRoot: string; cgroupParent: string } {
+  for (const [flag, path] of [
+    ['--runtime-root', runtimeRoot],
+    ['--cgroup-parent', cgroupParent],
+  ] as const)
+    if (!path.startsWith('/') || path.split('/').includes('..'))
+      throw new FlagError(flag, `must be an absolute path without "..", got "${path}"`);
+  return { runtimeRoot, cgroupParent };
 }

@@ -6,9 +6,10 @@
 import { createLogger, errorMessage } from '../common/index.js';
 import { serveControlApi } from '../manager/controlapi/index.js';
 import type { ManagerService } from '../manager/index.js';
-import { Manager } from '../manager/index.js';
+import { Manager, serveRunningCluster } from '../manager/index.js';
 import type { DaemonConfig } from './cluster-flags.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
+import { type NodeAgent, startNodeAgent } from './node-agent.js';
 
 export interface DaemonIo {
   out(text: string): void;
@@ -17,11 +18,15 @@ export interface DaemonIo {
   log?: (line: string) => void;
 }
 
-/** The services the daemon registers on the manager: the Control API (swarmctl), on every manager. */
+/**
+ * The services the daemon registers on the manager: the Control API (swarmctl) and the running cluster
+ * (dispatcher, log broker; orchestrators and scheduler while leading), on every manager.
+ */
 const SERVICES: readonly ManagerService[] = [
   (ctx) => {
     serveControlApi(ctx);
   },
+  serveRunningCluster(),
 ];
 
 /** The lines `swarmd init` prints: the cluster id and the join commands. */
@@ -78,6 +83,7 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   let healthServer: HealthServer | null = null;
+  let nodeAgent: NodeAgent | null = null;
   const done = manager.run();
   done.catch(() => {});
   try {
@@ -97,6 +103,22 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
       return 1;
     }
     const id = manager.identity;
+    if (config.agent !== null && config.agent !== undefined) {
+      try {
+        nodeAgent = await startNodeAgent({
+          stateDir: config.stateDir,
+          nodeId: id.nodeId,
+          managers: [id.advertiseAddr],
+          runtimeRoot: config.agent.runtimeRoot,
+          cgroupParent: config.agent.cgroupParent,
+          logger,
+        });
+      } catch (err) {
+        io.err(`swarmd: cannot start the agent: ${errorMessage(err)}\n`);
+        await manager.stop();
+        return 1;
+      }
+    }
     if (config.mode === 'init') {
       try {
         const cluster = await manager.waitForCluster(60_000);
@@ -131,6 +153,8 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await healthServer?.close();
+    // Containers outlive the agent: a restarted swarmd re-adopts them.
+    await nodeAgent?.stop();
     await manager.stop();
   }
 }

@@ -9,6 +9,7 @@ import { errorMessage, SwarmError } from '../common/index.js';
 import type { ManagerMode } from '../manager/index.js';
 import {
   type ClusterFlags,
+  compileAgentFlags,
   compileClusterFlags,
   DEFAULT_HTTP_ADDR,
   DEFAULT_LISTEN_ADDR,
@@ -58,8 +59,11 @@ export async function main(argv: string[]): Promise<number> {
     return cmd;
   };
   const daemon = async (mode: ManagerMode, flags: ClusterFlags, joinAddr?: string): Promise<void> => {
-    const globals = program.opts<{ stateDir: string }>();
-    const config = compileClusterFlags(mode, flags, flags.stateDir ?? globals.stateDir, joinAddr);
+    const globals = program.opts<{ stateDir: string; runtimeRoot: string; cgroupParent: string }>();
+    const config = {
+      ...compileClusterFlags(mode, flags, flags.stateDir ?? globals.stateDir, joinAddr),
+      agent: compileAgentFlags(globals.runtimeRoot, globals.cgroupParent),
+    };
     code = await runDaemon(config, {
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(t),

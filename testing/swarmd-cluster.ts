@@ -6,9 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freeLoopbackPorts, waitUntil } from '../manager/replication/testing/index.js';
+import { LocalContainers, OciRuntime, removeCgroupParent } from '../runtime-native/ts/index.js';
 
 export interface SwarmdHealth {
   status: string;
@@ -27,6 +28,20 @@ function entry(): string[] {
   const compiled = new URL('../swarmd/entry.js', import.meta.url).pathname;
   if (existsSync(compiled)) return [compiled];
   return ['--import', 'tsx', new URL('../swarmd/entry.ts', import.meta.url).pathname];
+}
+
+/** Deletes (force) every container of a node's runtime root and the node's cgroup parent. */
+export async function removeContainers(n: SwarmdProcess): Promise<void> {
+  if (!existsSync(n.runtimeRoot)) return;
+  const runtime = new OciRuntime({ root: n.runtimeRoot });
+  const containers = new LocalContainers({
+    runtime,
+    stateDir: join(n.stateDir, 'containers'),
+    cgroupParent: n.cgroupParent,
+  });
+  for (const c of await runtime.list().catch(() => []))
+    await containers.remove(c.id, { force: true }).catch(() => {});
+  await removeCgroupParent(n.cgroupParent).catch(() => {});
 }
 
 export class SwarmdProcess {
@@ -58,8 +73,21 @@ export class SwarmdProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The container runtime's state root of this node's agent (its own, so tests can clean it up). */
+  get runtimeRoot(): string {
+    return join(this.stateDir, 'runtime');
+  }
+
+  /** The cgroup under which this node's containers are made. */
+  get cgroupParent(): string {
+    return `/swarmd-test-${basename(dirname(this.stateDir))}-${this.name}`;
+  }
+
   start(command: string[]): void {
-    const child = spawn(process.execPath, [...entry(), ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const globals = ['--runtime-root', this.runtimeRoot, '--cgroup-parent', this.cgroupParent];
+    const child = spawn(process.execPath, [...entry(), ...globals, ...command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => this.stdout.push(l));
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => {
@@ -219,9 +247,13 @@ export class SwarmdCluster {
     n.start(['run', '--state-dir', n.stateDir, '--http-addr', n.httpAddr]);
   }
 
-  /** Kills every process by PID and removes the base dir. */
+  /**
+   * Kills every process by PID, then every container their agents left (containers outlive swarmd by
+   * design), their cgroups, and the base dir.
+   */
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill('SIGKILL')));
+    for (const n of this.nodes) await removeContainers(n);
     await rm(this.baseDir, { recursive: true, force: true });
   }
 }

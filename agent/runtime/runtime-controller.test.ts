@@ -60,7 +60,15 @@ function task(
     spec,
     specVersion: 1,
     desiredState: 'RUNNING',
-    status: { state: 'ASSIGNED', timestamp: 0, message: '', err: '', container: null, portStatus: [], restarts: 0 },
+    status: {
+      state: 'ASSIGNED',
+      timestamp: 0,
+      message: '',
+      err: '',
+      container: null,
+      portStatus: [],
+      restarts: 0,
+    },
     serviceAnnotations: { name: 'svc', labels: {} },
     schedulingMessage: '',
   };

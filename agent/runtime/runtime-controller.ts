@@ -63,6 +63,33 @@ export class RuntimeController implements Controller {
     }
   }
 
+  /**
+   * Runs an ended container again, in place: the runtime's container is deleted and created anew from
+   * the same bundle (its root filesystem, config.json and log stay), then started. A few runtime calls,
+   * where remove + prepare + start would build the bundle again. The worker's crash repair uses it.
+   */
+  async restart(): Promise<void> {
+    const status = await this.#status();
+    if (status === 'running') return;
+    if (status === null) {
+      await this.prepare();
+    } else if (status !== 'created') {
+      try {
+        await this.#containers.runtime.delete(this.#id, { force: true });
+        await this.#containers.runtime.create(this.#id, {
+          bundle: this.#containers.bundleDir(this.#id),
+          containerLog: this.#containers.logPath(this.#id),
+        });
+      } catch (err) {
+        throw new ExecError(
+          `task: cannot restart the container: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      }
+    }
+    await this.start();
+  }
+
   async wait(signal: AbortSignal): Promise<ContainerExit> {
     const exit = await this.#containers.runtime.wait(this.#id, { signal });
     return { exitCode: exit.exitCode, signal: exit.signal, oomKilled: exit.oomKilled };

@@ -1,13 +1,13 @@
 /**
  * swarmctl's gRPC client of the Control API (proto/control.proto): typed unary calls with a deadline, the
- * Watch stream, and every failure turned into an error a person can act on — the manager's own errors as
+ * Watch and log streams, and every failure turned into an error a person can act on — the manager's own errors as
  * common's `ControlStatusError` (its code, message and fields, from the status trailers), a manager that
  * cannot be reached as a {@link ConnectionError} naming where swarmctl looked.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { type Clock, type ControlStatusError, statusToError, systemClock } from '../../common/index.js';
-import { type controlpb, loadGrpcObject } from '../../proto/index.js';
+import { type controlpb, loadGrpcObject, type logspb } from '../../proto/index.js';
 import { CliError, ConnectionError } from '../errors.js';
 import type { ControlTarget } from './target.js';
 
@@ -66,6 +66,7 @@ export class ControlClient {
   readonly #timeoutMs: number;
   readonly #clock: Clock;
   readonly #signal: AbortSignal | undefined;
+  #logs: logspb.LogsClient | null = null;
 
   constructor(options: ControlClientOptions) {
     const { swarmd } = loadGrpcObject('control');
@@ -148,7 +149,50 @@ export class ControlClient {
     });
   }
 
+  /**
+   * Streams containers' output (Logs.SubscribeLogs, on the same connection) to `onMessage` until the
+   * manager ends the stream (everything sent, not following) or `signal` aborts (then resolves).
+   * @throws what {@link call} throws
+   */
+  logs(
+    request: logspb.SubscribeLogsRequest,
+    onMessage: (message: logspb.SubscribeLogsMessage__Output) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    this.#logs ??= new (loadGrpcObject('logs').swarmd.logs.Logs)(
+      this.#target.address,
+      grpc.credentials.createInsecure(),
+      { channelOverride: this.#client.getChannel() },
+    );
+    const stream = this.#logs.SubscribeLogs(request);
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onAbort = (): void => {
+        stream.cancel();
+        settle();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', (m: logspb.SubscribeLogsMessage__Output) => {
+        if (!settled) onMessage(m);
+      });
+      stream.on('error', (err: grpc.ServiceError) => {
+        if (err.code === grpc.status.CANCELLED && (signal.aborted || settled)) settle();
+        else settle(this.#failure(err));
+      });
+      stream.on('end', () => settle());
+    });
+  }
+
   close(): void {
+    this.#logs?.close();
     this.#client.close();
   }
 

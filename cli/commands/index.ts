@@ -31,6 +31,7 @@ import { registerSecretLs } from './secret/ls.js';
 import { registerSecretRm } from './secret/rm.js';
 import { registerServiceCreate } from './service/create.js';
 import { registerServiceInspect } from './service/inspect.js';
+import { registerServiceLogs } from './service/logs.js';
 import { registerServiceLs } from './service/ls.js';
 import { registerServicePs } from './service/ps.js';
 import { registerServiceRm } from './service/rm.js';
@@ -51,6 +52,7 @@ const GROUPS: readonly [name: string, summary: string, verbs: readonly Register[
       registerServiceScale,
       registerServiceLs,
       registerServiceInspect,
+      registerServiceLogs,
       registerServicePs,
       registerServiceRm,
     ],
