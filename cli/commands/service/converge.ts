@@ -27,11 +27,20 @@ export interface ConvergeCount {
 const RUNNING = 'TASK_STATE_RUNNING';
 const FAILED_STATES = new Set(['TASK_STATE_FAILED', 'TASK_STATE_REJECTED']);
 
+/**
+ * A task of the service's current spec: made from its spec version, or from an older version with the
+ * same task spec (a scale bumps the version but replaces no task).
+ */
+function isCurrent(service: Service, task: Task): boolean {
+  return (
+    String(task.specVersion) === String(service.specVersion) ||
+    JSON.stringify(task.spec) === JSON.stringify(service.spec?.task)
+  );
+}
+
 /** The tasks of the service's current spec that should run, and how many of them do. */
 export function countConverged(service: Service, tasks: readonly Task[]): ConvergeCount {
-  const current = tasks.filter(
-    (t) => t.desiredState === RUNNING && String(t.specVersion) === String(service.specVersion),
-  );
+  const current = tasks.filter((t) => t.desiredState === RUNNING && isCurrent(service, t));
   const running = current.filter((t) => t.status?.state === RUNNING).length;
   const replicas = service.spec?.replicated?.replicas;
   const wanted = replicas !== undefined && replicas !== null ? Number(replicas) : current.length;
@@ -70,7 +79,7 @@ export async function waitForConvergence(
       last = line;
     }
     for (const t of tasks) {
-      if (String(t.specVersion) !== String(service.specVersion)) continue;
+      if (!isCurrent(service, t)) continue;
       const problem = taskProblem(t);
       const key = `${t.id}\u0000${problem}`;
       if (problem !== null && !told.has(key)) {

@@ -1,0 +1,180 @@
+// The running cluster through real processes: swarmd managers (each with its agent, its own state dir,
+// runtime root and cgroup parent) on loopback, driven by swarmctl as a process. Replicas become real
+// containers; a container killed with SIGKILL is restarted in place; a node whose swarmd is killed loses
+// its tasks to the others, and when it comes back its surplus is shut down; logs come back through the
+// managers; an impossible constraint leaves tasks pending with the reason.
+import test from 'ava';
+import { type CliResult, runCli } from '../cli/testing/index.js';
+import { SwarmdCluster, type SwarmdProcess, waitUntil } from '../testing/index.js';
+
+interface TaskJson {
+  id: string;
+  nodeId: string;
+  slot: string;
+  desiredState: string;
+  schedulingMessage: string;
+  status: { state: string; restarts: string; container: { pid: string } | null };
+}
+
+function swarmctl(node: SwarmdProcess, ...args: string[]): Promise<CliResult> {
+  return runCli(['--socket', node.socket, ...args]);
+}
+
+async function ok(node: SwarmdProcess, ...args: string[]): Promise<string> {
+  const r = await swarmctl(node, ...args);
+  if (r.code !== 0) throw new Error(`swarmctl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+async function tasks(node: SwarmdProcess, service: string): Promise<TaskJson[]> {
+  return JSON.parse(await ok(node, 'service', 'ps', service, '--format', 'json')) as TaskJson[];
+}
+
+const running = (ts: TaskJson[]): TaskJson[] =>
+  ts.filter((t) => t.desiredState === 'TASK_STATE_RUNNING' && t.status.state === 'TASK_STATE_RUNNING');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test.serial(
+  'one manager: replicas run as containers, a killed container restarts in place, logs, scale, remove',
+  async (t) => {
+    const cluster = await SwarmdCluster.start({ managers: 1 });
+    t.teardown(() => cluster.destroy());
+    const [m] = cluster.nodes as [SwarmdProcess];
+    const create = await swarmctl(
+      m,
+      'service',
+      'create',
+      'web',
+      '--image',
+      'host',
+      '--replicas',
+      '3',
+      '--',
+      'sh',
+      '-c',
+      'echo hello from web; exec sleep 600',
+    );
+    t.is(create.code, 0, create.stderr);
+    const all = running(await tasks(m, 'web'));
+    t.is(all.length, 3, 'create returned once the three replicas ran');
+    const pids = all.map((t) => Number(t.status.container?.pid));
+    for (const pid of pids) t.true(alive(pid), `container process ${pid} runs`);
+
+    const victim = all[0] as TaskJson;
+    process.kill(Number(victim.status.container?.pid), 'SIGKILL');
+    let after: TaskJson | undefined;
+    await waitUntil(
+      'the killed container restarted in place',
+      async () => {
+        after = (await tasks(m, 'web')).find((x) => x.id === victim.id);
+        return (
+          after !== undefined &&
+          Number(after.status.restarts) === 1 &&
+          after.status.state === 'TASK_STATE_RUNNING'
+        );
+      },
+      20_000,
+    );
+    t.not(after?.status.container?.pid, victim.status.container?.pid, 'a new container process');
+    t.true(alive(Number(after?.status.container?.pid)));
+    t.is(running(await tasks(m, 'web')).length, 3);
+
+    const logs = await ok(m, 'service', 'logs', 'web');
+    t.is(logs.split('\n').filter((l) => /^web\.\d\.\w+@\S+ +\| hello from web$/.test(l)).length, 4, logs);
+
+    await ok(m, 'service', 'scale', 'web=1');
+    t.is(running(await tasks(m, 'web')).length, 1);
+
+    const pending = await swarmctl(
+      m,
+      'service',
+      'create',
+      'nowhere',
+      '--detach',
+      '--image',
+      'host',
+      '--constraint',
+      'node.labels.zone==mars',
+      '--',
+      'sleep',
+      '60',
+    );
+    t.is(pending.code, 0, pending.stderr);
+    await waitUntil(
+      'the scheduler to explain',
+      async () => (await tasks(m, 'nowhere')).some((x) => x.schedulingMessage !== ''),
+      20_000,
+    );
+    const stuck = await tasks(m, 'nowhere');
+    t.is(stuck[0]?.status.state, 'TASK_STATE_PENDING');
+    t.is(stuck[0]?.schedulingMessage, 'no suitable node (1 node does not satisfy the constraints)');
+
+    await ok(m, 'service', 'rm', 'web', 'nowhere');
+    await waitUntil('every container gone', () => pids.every((p) => !alive(p)), 30_000);
+    t.pass();
+  },
+);
+
+test.serial(
+  'three managers: a lost node’s tasks run elsewhere; when it comes back the surplus is shut down',
+  async (t) => {
+    const cluster = await SwarmdCluster.start({ managers: 3 });
+    t.teardown(() => cluster.destroy());
+    const leader = await cluster.leader();
+    await ok(
+      leader,
+      'service',
+      'create',
+      'web',
+      '--image',
+      'host',
+      '--replicas',
+      '6',
+      '--stop-grace-period',
+      '1s',
+      '--',
+      'sleep',
+      '600',
+    );
+    const first = running(await tasks(leader, 'web'));
+    t.is(first.length, 6);
+    const perNode = new Map<string, number>();
+    for (const x of first) perNode.set(x.nodeId, (perNode.get(x.nodeId) ?? 0) + 1);
+    t.deepEqual([...perNode.values()], [2, 2, 2], 'spread evenly over the three nodes');
+
+    const [lost] = await cluster.followers();
+    if (lost === undefined) throw new Error('no follower');
+    const lostId = (await lost.health())?.nodeId ?? '';
+    await lost.kill('SIGKILL');
+    await waitUntil(
+      'six replicas running on the two nodes left',
+      async () => {
+        const now = running(await tasks(leader, 'web'));
+        return now.length === 6 && now.every((x) => x.nodeId !== lostId);
+      },
+      60_000,
+    );
+    t.pass('the lost node’s tasks were replaced');
+
+    cluster.restart(lost);
+    await cluster.waitHealthy([lost]);
+    await waitUntil(
+      'the returning node’s surplus shut down',
+      async () => {
+        const ts = await tasks(leader, 'web');
+        const onLost = ts.filter((x) => x.nodeId === lostId);
+        return onLost.every((x) => x.status.state !== 'TASK_STATE_RUNNING') && running(ts).length === 6;
+      },
+      60_000,
+    );
+    t.is(running(await tasks(leader, 'web')).length, 6);
+  },
+);
