@@ -30,7 +30,11 @@ function spec(name: string) {
   return {
     spec: {
       annotations: { name, labels: { bench: 'control' } },
-      task: { container: { image: 'host', command: ['sleep', '3600'] } },
+      // Placed nowhere (no node has the label): this measures the control plane, not containers.
+      task: {
+        container: { image: 'host', command: ['sleep', '3600'] },
+        placement: { constraints: ['node.labels.bench==control-plane-only'] },
+      },
       replicated: { replicas: 1 },
     },
   };

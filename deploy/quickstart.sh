@@ -41,11 +41,12 @@ bin/swarmctl node ls
 bin/swarmctl service rm hello >/dev/null 2>&1 || true
 echo "\$ bin/swarmctl service create hello --image host --replicas 2 -- sh -c 'echo hello; sleep 3600'"
 bin/swarmctl service create hello --image host --replicas 2 -- sh -c 'echo hello; sleep 3600'
-echo "\$ bin/swarmctl service ls"
-bin/swarmctl service ls
-echo "(0/2: the agents that run tasks are not built yet.)"
+echo "\$ bin/swarmctl service ps hello"
+bin/swarmctl service ps hello
+echo "\$ bin/swarmctl service logs hello"
+bin/swarmctl service logs hello
 
-say "Meanwhile, a container through swarm-runtime, the runtime the agents will use:"
+say "A container through swarm-runtime directly (what the agent does for each task):"
 echo "\$ bin/swarmd container run --hostname demo --memory 64m --pids 64 -- sh -c '...'"
 bin/swarmd container run --hostname demo --memory 64m --pids 64 -- sh -c '
   echo "hello from $(hostname): I am PID $$ and these are all the processes I can see:"; ps -e

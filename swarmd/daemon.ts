@@ -47,7 +47,7 @@ export function joinInstructions(
     '',
     `    swarmd join --token ${tokens.manager} ${address}`,
     '',
-    'To add a worker (workers join with the agents, which are not available yet), the worker token:',
+    'The worker token (joining a host as a worker is not wired yet; every manager runs tasks itself):',
     '',
     `    swarmd join --token ${tokens.worker} ${address}`,
     '',
