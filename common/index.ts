@@ -4,6 +4,8 @@
  * and gRPC statuses (server and clients). Nothing here does I/O beyond the logger's default sink.
  */
 
+export type { AtomicWriteOptions } from './atomic-file.js';
+export { syncDirectory, writeFileAtomic } from './atomic-file.js';
 export type { Clock, Timer } from './clock.js';
 export { systemClock } from './clock.js';
 export type { SwarmErrorOptions } from './errors.js';

@@ -10,7 +10,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomSeededRand, SwarmError } from '../common/index.js';
-import { loadGrpcObject } from '../proto/index.js';
+import { loadGrpcObject, type logspb } from '../proto/index.js';
 import type { ManagerContext, ManagerService } from './context.js';
 import {
   Dispatcher,
@@ -68,7 +68,7 @@ export function serveRunningCluster(): ManagerService {
     dispatcher.register(ctx.server);
     ctx.runWhileLeader('dispatcher', (signal) => dispatcher.run(signal));
 
-    let leaderClient: { addr: string; client: grpc.Client } | null = null;
+    let leaderClient: { addr: string; client: logspb.LogsClient } | null = null;
     const { Logs } = loadGrpcObject('logs').swarmd.logs;
     const broker = new LogBroker({
       store: ctx.store,
@@ -82,9 +82,9 @@ export function serveRunningCluster(): ManagerService {
           leaderClient?.client.close();
           leaderClient = { addr, client: new Logs(addr, grpc.credentials.createInsecure()) };
         }
-        return leaderClient.client as never;
+        return leaderClient.client;
       },
-      authenticateNode: (call) => callerNode(ctx, call as DispatcherCall).nodeId,
+      authenticateNode: (call) => callerNode(ctx, call).nodeId,
       // The Control API's callers may read logs (the local socket, and TCP until mutual TLS).
       authorizeSubscriber: () => {},
     });

@@ -9,9 +9,9 @@
  *   "joined": false, "peers": [{ "raftId": "9f3c…", "address": "10.0.0.1:4242" }], "createdAt": 1764… }
  * ```
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, errorMessage, isId } from '../common/index.js';
+import { errorCode, errorMessage, isId, writeFileAtomic } from '../common/index.js';
 import { parseAddress } from './address.js';
 import { StateDirError } from './errors.js';
 
@@ -128,25 +128,5 @@ export async function readNodeState(dir: string): Promise<NodeState | null> {
 
 /** Writes the node state of `dir` atomically (temporary file, fsync, rename, fsync of the dir). */
 export async function writeNodeState(dir: string, state: NodeState): Promise<void> {
-  const final = join(dir, NODE_FILE);
-  const tmp = `${final}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(encode(state), 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, final);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
+  await writeFileAtomic(join(dir, NODE_FILE), encode(state));
 }

@@ -5,10 +5,9 @@
  * together (the key is the certificate's, the root CA signed it).
  */
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode } from '../common/index.js';
+import { errorCode, syncDirectory, writeFileAtomic } from '../common/index.js';
 import { CredentialsFileError } from './errors.js';
 import { parseNodeCertificate } from './node-certificate.js';
 
@@ -29,34 +28,6 @@ export function certificatesDir(stateDir: string): string {
   return join(stateDir, CERTIFICATES_DIR);
 }
 
-async function writeAtomic(dir: string, name: string, data: string): Promise<void> {
-  const final = join(dir, name);
-  const tmp = join(dir, `.${name}.tmp-${process.pid}`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-  try {
-    await fh.writeFile(data, 'utf8');
-    await fh.chmod(0o600);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, final);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, constants.O_RDONLY);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Writes the node's credentials (checked first: see {@link checkNodeCredentials}). */
 export async function saveNodeCredentials(stateDir: string, creds: NodeCredentials): Promise<void> {
   const dir = certificatesDir(stateDir);
@@ -65,10 +36,11 @@ export async function saveNodeCredentials(stateDir: string, creds: NodeCredentia
   await chmod(dir, 0o700);
   // The root first and the key last: a crash in between leaves a pair that load() refuses, not a key
   // that silently does not match its certificate.
-  await writeAtomic(dir, ROOT_CA_FILE, creds.rootCAPem);
-  await writeAtomic(dir, NODE_CERT_FILE, creds.certPem);
-  await writeAtomic(dir, NODE_KEY_FILE, creds.keyPem);
-  await syncDir(dir);
+  const once = { syncDir: false };
+  await writeFileAtomic(join(dir, ROOT_CA_FILE), creds.rootCAPem, once);
+  await writeFileAtomic(join(dir, NODE_CERT_FILE), creds.certPem, once);
+  await writeFileAtomic(join(dir, NODE_KEY_FILE), creds.keyPem, once);
+  await syncDirectory(dir);
 }
 
 async function readOptional(path: string): Promise<string | null> {

@@ -1,6 +1,6 @@
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode } from '../../common/index.js';
+import { syncDirectory, writeFileAtomic } from '../../common/index.js';
 import { TaskRecordInvalidError } from './errors.js';
 import { parseTaskRecord, TASK_ID_PATTERN, type TaskRecord } from './task-record.js';
 
@@ -52,7 +52,7 @@ export class TaskDb {
     const out: LoadedTasks = { records: [], invalid: [] };
     for (const name of (await readdir(this.dir)).sort()) {
       const path = join(this.dir, name);
-      if (name.endsWith('.tmp')) {
+      if (/\.tmp(-\d+)?$/.test(name)) {
         await rm(path, { force: true });
         continue;
       }
@@ -76,16 +76,7 @@ export class TaskDb {
     const text = `${JSON.stringify(record)}\n`;
     return this.#enqueue(record.task.id, async () => {
       await this.#mkdir();
-      const tmp = `${file}.tmp`;
-      const fh = await open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(text, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
-      await this.#syncDir();
+      await writeFileAtomic(file, text);
     });
   }
 
@@ -94,19 +85,7 @@ export class TaskDb {
     const file = this.#file(id);
     return this.#enqueue(id, async () => {
       await rm(file, { force: true });
-      await this.#syncDir();
+      await syncDirectory(this.dir);
     });
-  }
-
-  async #syncDir(): Promise<void> {
-    const dh = await open(this.dir, 'r');
-    try {
-      await dh.sync();
-    } catch (err) {
-      // Some filesystems refuse fsync on a directory; the rename is still atomic there.
-      if (errorCode(err) !== 'EINVAL' && errorCode(err) !== 'EBADF') throw err;
-    } finally {
-      await dh.close();
-    }
   }
 }

@@ -117,36 +117,7 @@ export class ControlClient {
     signal: AbortSignal,
   ): Promise<void> {
     if (signal.aborted) return Promise.resolve();
-    const stream = this.#client.Watch(request);
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = (err?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        if (err === undefined) resolve();
-        else reject(err);
-      };
-      const onAbort = (): void => {
-        stream.cancel();
-        settle();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      stream.on('data', (event: controlpb.WatchEvent__Output) => {
-        if (settled) return;
-        try {
-          onEvent(event);
-        } catch (err) {
-          stream.cancel();
-          settle(err);
-        }
-      });
-      stream.on('error', (err: grpc.ServiceError) => {
-        if (err.code === grpc.status.CANCELLED && (signal.aborted || settled)) settle();
-        else settle(this.#failure(err));
-      });
-      stream.on('end', () => settle());
-    });
+    return this.#follow(this.#client.Watch(request), onEvent, signal);
   }
 
   /**
@@ -165,7 +136,18 @@ export class ControlClient {
       grpc.credentials.createInsecure(),
       { channelOverride: this.#client.getChannel() },
     );
-    const stream = this.#logs.SubscribeLogs(request);
+    return this.#follow(this.#logs.SubscribeLogs(request), onMessage, signal);
+  }
+
+  /**
+   * Hands a server stream's messages to `onData` until it ends, fails, or `signal` aborts (then it is
+   * cancelled and the promise resolves); an error thrown by `onData` ends the stream and is rethrown.
+   */
+  #follow<T>(
+    stream: grpc.ClientReadableStream<T>,
+    onData: (m: T) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const settle = (err?: unknown): void => {
@@ -180,8 +162,14 @@ export class ControlClient {
         settle();
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      stream.on('data', (m: logspb.SubscribeLogsMessage__Output) => {
-        if (!settled) onMessage(m);
+      stream.on('data', (m: T) => {
+        if (settled) return;
+        try {
+          onData(m);
+        } catch (err) {
+          stream.cancel();
+          settle(err);
+        }
       });
       stream.on('error', (err: grpc.ServiceError) => {
         if (err.code === grpc.status.CANCELLED && (signal.aborted || settled)) settle();

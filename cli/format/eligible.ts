@@ -1,50 +1,29 @@
 /**
  * Which nodes a global service should run on, for the REPLICAS column of `service ls`: nodes that are not
- * down, are active, and satisfy the service's placement constraints. The constraints reach here already
- * validated by the manager; one that does not parse matches no node.
- *
- * The semantics are manager/controlapi's `matchesConstraints()` (values compare case-insensitively, a
- * missing label is "not equal"); cli/ may not import manager/, so until that matcher moves to a shared
- * place this is the client's own reading of it.
+ * down, are active, and satisfy the service's placement constraints, read with the managers' own parser
+ * and matcher (proto/model's constraint module). The constraints reach here already validated by the
+ * manager; one that does not parse matches no node.
  */
-import type { controlpb } from '../../proto/index.js';
+import { type controlpb, factValue, parseConstraint, satisfiesConstraints } from '../../proto/index.js';
 
 type Node = controlpb.Node__Output;
 
-/** The value of a constraint key on a node; undefined when the node has none. */
-function nodeValue(node: Node, key: string): string | undefined {
-  const lower = key.toLowerCase();
-  switch (lower) {
-    case 'node.id':
-      return node.id;
-    case 'node.hostname':
-      return node.description?.hostname;
-    case 'node.role':
-      return node.role === 'NODE_ROLE_MANAGER' ? 'manager' : 'worker';
-    case 'node.platform.os':
-      return node.description?.platform?.os;
-    case 'node.platform.arch':
-      return node.description?.platform?.architecture;
-  }
-  const label = (labels: Record<string, string> | undefined, prefix: string): string | undefined => {
-    const name = key.slice(prefix.length);
-    return labels !== undefined && Object.hasOwn(labels, name) ? labels[name] : undefined;
-  };
-  if (lower.startsWith('node.labels.')) return label(node.spec?.annotations?.labels, 'node.labels.');
-  if (lower.startsWith('engine.labels.')) return label(node.description?.engine?.labels, 'engine.labels.');
-  return undefined;
-}
-
 /** True when `node` satisfies every constraint (`key==value`, `key!=value`). */
-export function matchesConstraints(constraints: readonly string[], node: Node): boolean {
-  for (const expression of constraints) {
-    const m = /^(.*?)(==|!=)(.*)$/.exec(expression);
-    if (m === null) return false;
-    const actual = nodeValue(node, (m[1] ?? '').trim());
-    const equal = actual !== undefined && actual.toLowerCase() === (m[3] ?? '').trim().toLowerCase();
-    if (equal !== (m[2] === '==')) return false;
-  }
-  return true;
+export function matchesConstraints(expressions: readonly string[], node: Node): boolean {
+  const parsed = expressions.map(parseConstraint);
+  const constraints = parsed.flatMap((p) => (p.ok ? [p.constraint] : []));
+  if (constraints.length !== parsed.length) return false;
+  const d = node.description;
+  const facts = {
+    id: node.id,
+    hostname: d?.hostname,
+    role: node.role === 'NODE_ROLE_MANAGER' ? 'manager' : 'worker',
+    os: d?.platform?.os,
+    arch: d?.platform?.architecture,
+    nodeLabels: node.spec?.annotations?.labels ?? {},
+    engineLabels: d?.engine?.labels ?? {},
+  };
+  return satisfiesConstraints(constraints, (key) => factValue(facts, key));
 }
 
 /** True for a node that is down (or gone from the list). */

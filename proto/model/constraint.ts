@@ -96,41 +96,76 @@ export function parseConstraints(expressions: readonly string[]): Constraint[] {
   });
 }
 
-/** The value of `key` on `node`, or undefined when the node has no such label (or no description yet). */
-export function nodeValue(node: Node, key: string): string | undefined {
+/**
+ * What constraints look at on a node, whatever shape the node comes in (the store's objects here, the
+ * Control API's messages in swarmctl).
+ */
+export interface ConstraintFacts {
+  id: string;
+  hostname: string | undefined;
+  role: string;
+  os: string | undefined;
+  arch: string | undefined;
+  nodeLabels: Readonly<Record<string, string>>;
+  engineLabels: Readonly<Record<string, string>>;
+}
+
+/** The value of a canonical `key` among `facts`, or undefined when the node has no such label. */
+export function factValue(facts: ConstraintFacts, key: string): string | undefined {
   switch (key) {
     case 'node.id':
-      return node.id;
+      return facts.id;
     case 'node.hostname':
-      return node.description?.hostname;
+      return facts.hostname;
     case 'node.role':
-      return node.role;
+      return facts.role;
     case 'node.platform.os':
-      return node.description?.platform.os;
+      return facts.os;
     case 'node.platform.arch':
-      return node.description?.platform.architecture;
+      return facts.arch;
   }
-  if (key.startsWith('node.labels.')) {
-    const labels = node.spec.annotations.labels;
-    const name = key.slice('node.labels.'.length);
+  const label = (labels: Readonly<Record<string, string>>, prefix: string): string | undefined => {
+    const name = key.slice(prefix.length);
     return Object.hasOwn(labels, name) ? labels[name] : undefined;
-  }
-  if (key.startsWith('engine.labels.')) {
-    const labels = node.description?.engine.labels ?? {};
-    const name = key.slice('engine.labels.'.length);
-    return Object.hasOwn(labels, name) ? labels[name] : undefined;
-  }
+  };
+  if (key.startsWith('node.labels.')) return label(facts.nodeLabels, 'node.labels.');
+  if (key.startsWith('engine.labels.')) return label(facts.engineLabels, 'engine.labels.');
   return undefined;
 }
 
-/** True when `node` satisfies every constraint (an empty list: every node). */
-export function matchesConstraints(constraints: readonly Constraint[], node: Node): boolean {
+/** The value of `key` on `node`, or undefined when the node has no such label (or no description yet). */
+export function nodeValue(node: Node, key: string): string | undefined {
+  const d = node.description;
+  return factValue(
+    {
+      id: node.id,
+      hostname: d?.hostname,
+      role: node.role,
+      os: d?.platform.os,
+      arch: d?.platform.architecture,
+      nodeLabels: node.spec.annotations.labels,
+      engineLabels: d?.engine.labels ?? {},
+    },
+    key,
+  );
+}
+
+/** True when every constraint holds for the values `value` gives (an empty list: always). */
+export function satisfiesConstraints(
+  constraints: readonly Constraint[],
+  value: (key: string) => string | undefined,
+): boolean {
   for (const c of constraints) {
-    const v = nodeValue(node, c.key);
+    const v = value(c.key);
     const equal = v !== undefined && v.toLowerCase() === c.value.toLowerCase();
     if (equal !== (c.operator === '==')) return false;
   }
   return true;
+}
+
+/** True when `node` satisfies every constraint (an empty list: every node). */
+export function matchesConstraints(constraints: readonly Constraint[], node: Node): boolean {
+  return satisfiesConstraints(constraints, (key) => nodeValue(node, key));
 }
 
 /**
