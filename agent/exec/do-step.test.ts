@@ -1,6 +1,7 @@
 import test from 'ava';
 import { SwarmError } from '../../common/index.js';
 import type { Task, TaskState } from '../../proto/index.js';
+import { testTaskStatus } from '../../proto/testing/index.js';
 import { doStep, type StepOptions } from './do-step.js';
 import { ExecError } from './errors.js';
 import { FakeController } from './testing/fake-controller.js';
@@ -15,7 +16,7 @@ function task(state: TaskState, desiredState: TaskState = 'RUNNING'): Task {
     spec: {} as Task['spec'],
     specVersion: 1,
     desiredState,
-    status: { state, timestamp: 0, message: '', err: '', container: null, portStatus: [], restarts: 0 },
+    status: testTaskStatus(state),
     serviceAnnotations: { name: 'web', labels: {} },
     schedulingMessage: '',
   };

@@ -1,6 +1,7 @@
 // The runtime executor for real: tasks driven by doStep through swarm-runtime on this kernel.
 import test from 'ava';
 import type { Task, TaskSpec, TaskState } from '../../proto/index.js';
+import { testTaskSpec, testTaskStatus } from '../../proto/testing/index.js';
 import { TestHost } from '../../runtime-native/ts/testing/index.js';
 import { doStep } from '../exec/index.js';
 import { RuntimeExecutor } from './runtime-executor.js';
@@ -21,35 +22,11 @@ function task(
   overrides: Partial<TaskSpec['container']> = {},
   limits: Partial<TaskSpec['resources']['limits']> = {},
 ): Task {
+  const base = testTaskSpec(host.rootfs);
   const spec: TaskSpec = {
-    container: {
-      image: host.rootfs,
-      command,
-      args: [],
-      env: [],
-      dir: '',
-      user: '',
-      hostname: '',
-      labels: {},
-      mounts: [],
-      secrets: [],
-      configs: [],
-      stopGracePeriodMs: 10_000,
-      stopSignal: 'SIGTERM',
-      healthcheck: null,
-      readOnly: false,
-      capabilityAdd: [],
-      capabilityDrop: [],
-      ...overrides,
-    },
-    resources: {
-      limits: { nanoCpus: 0, memoryBytes: 0, pids: 0, ...limits },
-      reservations: { nanoCpus: 0, memoryBytes: 0 },
-    },
-    restartPolicy: { condition: 'any', delayMs: null, maxAttempts: 0, windowMs: 0 },
-    placement: { constraints: [], preferences: [], maxReplicasPerNode: 0 },
-    networks: [],
-    forceUpdate: 0,
+    ...base,
+    container: { ...base.container, command, stopSignal: 'SIGTERM', ...overrides },
+    resources: { ...base.resources, limits: { ...base.resources.limits, ...limits } },
   };
   return {
     id: `task${++n}${Math.random().toString(36).slice(2, 8)}`,
@@ -60,15 +37,7 @@ function task(
     spec,
     specVersion: 1,
     desiredState: 'RUNNING',
-    status: {
-      state: 'ASSIGNED',
-      timestamp: 0,
-      message: '',
-      err: '',
-      container: null,
-      portStatus: [],
-      restarts: 0,
-    },
+    status: testTaskStatus('ASSIGNED'),
     serviceAnnotations: { name: 'svc', labels: {} },
     schedulingMessage: '',
   };

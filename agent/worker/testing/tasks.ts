@@ -1,4 +1,5 @@
 import type { dispatcherpb, RestartPolicy, Task, TaskState } from '../../../proto/index.js';
+import { testTaskSpec, testTaskStatus } from '../../../proto/testing/index.js';
 
 let n = 0;
 
@@ -8,6 +9,7 @@ export function assignedTask(
   restartPolicy: Partial<RestartPolicy> = {},
 ): Task {
   n++;
+  const spec = testTaskSpec();
   return {
     id: `task${String(n).padStart(4, '0')}`,
     meta: { version: 1, createdAt: 0, updatedAt: 0 },
@@ -15,45 +17,13 @@ export function assignedTask(
     slot: n,
     nodeId: 'node-1',
     spec: {
-      container: {
-        image: 'host',
-        command: ['sleep', '600'],
-        args: [],
-        env: [],
-        dir: '',
-        user: '',
-        hostname: '',
-        labels: {},
-        mounts: [],
-        secrets: [],
-        configs: [],
-        stopGracePeriodMs: 10_000,
-        stopSignal: 'SIGTERM',
-        healthcheck: null,
-        readOnly: false,
-        capabilityAdd: [],
-        capabilityDrop: [],
-      },
-      resources: {
-        limits: { nanoCpus: 0, memoryBytes: 0, pids: 0 },
-        reservations: { nanoCpus: 0, memoryBytes: 0 },
-      },
-      restartPolicy: { condition: 'any', delayMs: null, maxAttempts: 0, windowMs: 0, ...restartPolicy },
-      placement: { constraints: [], preferences: [], maxReplicasPerNode: 0 },
-      networks: [],
-      forceUpdate: 0,
+      ...spec,
+      container: { ...spec.container, command: ['sleep', '600'], stopSignal: 'SIGTERM' },
+      restartPolicy: { ...spec.restartPolicy, ...restartPolicy },
     },
     specVersion: 1,
     desiredState: 'RUNNING',
-    status: {
-      state: 'ASSIGNED',
-      timestamp: 0,
-      message: '',
-      err: '',
-      container: null,
-      portStatus: [],
-      restarts: 0,
-    },
+    status: testTaskStatus('ASSIGNED'),
     serviceAnnotations: { name: 'svc', labels: {} },
     schedulingMessage: '',
     ...overrides,

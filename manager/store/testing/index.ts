@@ -1,5 +1,6 @@
 /** @module manager/store/testing — fakes and fixtures for tests of the store and of its consumers. */
 
+export { testTaskSpec } from '../../../proto/testing/index.js';
 export { SeededIdSource } from './ids.js';
 export type { MockLogEntry, MockProposerOptions } from './mock-proposer.js';
 export { MockProposer } from './mock-proposer.js';
@@ -12,5 +13,4 @@ export {
   testSecret,
   testService,
   testTask,
-  testTaskSpec,
 } from './objects.js';

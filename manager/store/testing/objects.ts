@@ -2,6 +2,7 @@
  * Complete, valid objects for tests of the store and its consumers, with every field at a plain default;
  * pass the few fields a test cares about. `meta` is zero (the store sets it).
  */
+
 import type {
   Cluster,
   Config,
@@ -14,44 +15,11 @@ import type {
   SecretReference,
   Service,
   Task,
-  TaskSpec,
   TaskState,
 } from '../../../proto/index.js';
+import { testTaskSpec, testTaskStatus } from '../../../proto/testing/index.js';
 
 const META: Meta = { version: 0, createdAt: 0, updatedAt: 0 };
-
-/** A task spec running `image` with no limits, no restart delay and no placement rules. */
-export function testTaskSpec(image = 'host', secrets: SecretReference[] = []): TaskSpec {
-  return {
-    container: {
-      image,
-      command: [],
-      args: [],
-      env: [],
-      dir: '',
-      user: '',
-      hostname: '',
-      labels: {},
-      mounts: [],
-      secrets,
-      configs: [],
-      stopGracePeriodMs: 10_000,
-      stopSignal: '',
-      healthcheck: null,
-      readOnly: false,
-      capabilityAdd: [],
-      capabilityDrop: [],
-    },
-    resources: {
-      limits: { nanoCpus: 0, memoryBytes: 0, pids: 0 },
-      reservations: { nanoCpus: 0, memoryBytes: 0 },
-    },
-    restartPolicy: { condition: 'any', delayMs: null, maxAttempts: 0, windowMs: 0 },
-    placement: { constraints: [], preferences: [], maxReplicasPerNode: 0 },
-    networks: [],
-    forceUpdate: 0,
-  };
-}
 
 export interface TestServiceInit {
   id: string;
@@ -116,15 +84,7 @@ export function testTask(init: TestTaskInit): Task {
     spec: s.spec.task,
     specVersion: s.specVersion,
     desiredState: init.desiredState ?? 'RUNNING',
-    status: {
-      state: init.state ?? 'NEW',
-      timestamp: 0,
-      message: '',
-      err: '',
-      container: null,
-      portStatus: [],
-      restarts: 0,
-    },
+    status: testTaskStatus(init.state ?? 'NEW'),
     serviceAnnotations: s.spec.annotations,
     schedulingMessage: '',
   };
