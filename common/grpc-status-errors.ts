@@ -15,6 +15,15 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorCode, errorMessage, isTemporary, SwarmError } from './errors.js';
 
+/**
+ * The parts of a server call that say who calls (grpc-js does not export its common call type): what
+ * authentication hooks receive, whatever the kind of call.
+ */
+export type GrpcCaller = Pick<
+  grpc.ServerUnaryCall<unknown, unknown>,
+  'metadata' | 'getPeer' | 'getAuthContext'
+>;
+
 /** Trailer with the error's stable code. */
 export const ERROR_CODE_METADATA = 'x-swarmd-error-code';
 /** Trailer with the error's fields as UTF-8 JSON (a binary trailer: messages are not ASCII-only). */

@@ -17,7 +17,7 @@ export {
   isTemporary,
   SwarmError,
 } from './errors.js';
-export type { ErrorStatus, ReceivedStatus, StatusRule } from './grpc-status-errors.js';
+export type { ErrorStatus, GrpcCaller, ReceivedStatus, StatusRule } from './grpc-status-errors.js';
 export {
   ControlStatusError,
   ERROR_CODE_METADATA,

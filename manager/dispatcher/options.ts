@@ -3,16 +3,12 @@
  * `CompiledDispatcherOptions`). The heartbeat period itself is the cluster's
  * (`Cluster.spec.dispatcher.heartbeatPeriodMs`), read from the store; these are the fixed rules around it.
  */
-import type * as grpc from '@grpc/grpc-js';
-import { type Clock, type Logger, nullLogger, type Rand } from '../../common/index.js';
+import { type Clock, type GrpcCaller, type Logger, nullLogger, type Rand } from '../../common/index.js';
 import type { MemoryStore } from '../store/index.js';
 import type { ManagerAddress } from './errors.js';
 
 /** What an Authenticator receives: the parts of a server call that identify its peer. */
-export type DispatcherCall = Pick<
-  grpc.ServerUnaryCall<unknown, unknown>,
-  'metadata' | 'getPeer' | 'getAuthContext'
->;
+export type DispatcherCall = GrpcCaller;
 
 /** The calling node, as its certificate names it. */
 export interface NodeIdentity {

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { IdSource, Logger } from '../../common/index.js';
+import type { GrpcCaller, IdSource, Logger } from '../../common/index.js';
 import { errorMessage, errorToStatus } from '../../common/index.js';
 import { loadGrpcObject, type logspb, type Task } from '../../proto/index.js';
 import { byNodeId, byServiceId, type MemoryStore } from '../store/index.js';
@@ -15,8 +15,8 @@ type ListenCall = grpc.ServerWritableStream<
 >;
 type PublishCall = grpc.ServerReadableStream<logspb.PublishLogsMessage__Output, logspb.PublishLogsResponse>;
 
-/** What the hooks may look at in a call (grpc-js does not export its common call type). */
-export type Caller = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getPeer' | 'metadata' | 'getAuthContext'>;
+/** What the hooks may look at in a call. */
+export type Caller = GrpcCaller;
 
 export interface LogBrokerOptions {
   store: MemoryStore;
