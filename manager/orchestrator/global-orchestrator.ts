@@ -16,7 +16,7 @@ import {
 import { byServiceId, type ObjectEvent, type ReadTx, type WriteTx } from '../store/index.js';
 import type { OrchestratorDeps } from './deps.js';
 import { ServiceReconciler } from './service-reconciler.js';
-import { reconcileSlot, removeSlot, type SlotContext } from './slot-reconciler.js';
+import { reconcileSlot, removeSlot } from './slot-reconciler.js';
 import { groupBy, isGlobal, isLostNode } from './tasks.js';
 
 /** How a node stands for a global service. */
@@ -93,15 +93,7 @@ export class GlobalOrchestrator extends ServiceReconciler {
       return;
     }
     if (!isGlobal(service)) return;
-    const ctx: SlotContext = {
-      tx,
-      service,
-      now,
-      ids: this.deps.ids,
-      supervisor: this.supervisor,
-      log: this.log,
-      wakeAt: (at) => this.wakeAt(serviceId, at),
-    };
+    const ctx = this.slotContext(tx, service, now);
     const byNode = groupBy(tasks, (t) => t.nodeId);
     const nodes = new Map(tx.nodes.find().map((n) => [n.id, n]));
     for (const [nodeId, ts] of byNode) {

@@ -10,7 +10,7 @@ import { type Node, type Task, taskStateValue } from '../../proto/index.js';
 import { byNodeId, byServiceId, type ObjectEvent, type ReadTx, type WriteTx } from '../store/index.js';
 import type { OrchestratorDeps } from './deps.js';
 import { ServiceReconciler } from './service-reconciler.js';
-import { reconcileSlot, removeSlot, type SlotContext } from './slot-reconciler.js';
+import { reconcileSlot, removeSlot } from './slot-reconciler.js';
 import { byAge, groupBy, hasEnded, isGivenUp, isGlobal, isLostNode, isRunnable } from './tasks.js';
 
 export class ReplicatedOrchestrator extends ServiceReconciler {
@@ -71,15 +71,7 @@ export class ReplicatedOrchestrator extends ServiceReconciler {
     }
     if (!('replicated' in service.spec.mode)) return;
     const replicas = service.spec.mode.replicated.replicas;
-    const ctx: SlotContext = {
-      tx,
-      service,
-      now,
-      ids: this.deps.ids,
-      supervisor: this.supervisor,
-      log: this.log,
-      wakeAt: (at) => this.wakeAt(serviceId, at),
-    };
+    const ctx = this.slotContext(tx, service, now);
     const slots = groupBy(tasks, (t) => t.slot);
     const occupied = [...slots.entries()].filter(([, ts]) => ts.some((t) => isRunnable(t) || isGivenUp(t)));
     const removed = new Set(pickSlotsToRemove(occupied, occupied.length - replicas));

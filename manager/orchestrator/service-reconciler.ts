@@ -4,11 +4,13 @@
  * restarts, and the restart supervisor fed with every task event.
  */
 import { errorMessage, type Logger, type Timer } from '../../common/index.js';
+import type { Service } from '../../proto/index.js';
 import type { ObjectEvent, ReadTx, WriteTx } from '../store/index.js';
 import type { OrchestratorDeps } from './deps.js';
 import type { LoopHandler } from './reconcile-loop.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { RestartSupervisor } from './restart-supervisor.js';
+import type { SlotContext } from './slot-reconciler.js';
 
 export abstract class ServiceReconciler implements LoopHandler {
   protected readonly deps: OrchestratorDeps;
@@ -42,6 +44,19 @@ export abstract class ServiceReconciler implements LoopHandler {
   protected resolveMarks(_tx: ReadTx): void {}
   /** Reconciles one service (or the tasks of a deleted one) in `tx`. */
   protected abstract reconcile(tx: WriteTx, serviceId: string, now: number): void;
+
+  /** What the slot reconciler needs to act on one service's slots in this transaction. */
+  protected slotContext(tx: WriteTx, service: Service, now: number): SlotContext {
+    return {
+      tx,
+      service,
+      now,
+      ids: this.deps.ids,
+      supervisor: this.supervisor,
+      log: this.log,
+      wakeAt: (at) => this.wakeAt(service.id, at),
+    };
+  }
 
   start(tx: ReadTx): void {
     this.supervisor.reset();
