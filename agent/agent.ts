@@ -14,6 +14,8 @@ export interface AgentOptions {
   credentials: grpc.ChannelCredentials;
   /** Metadata for every dispatcher call. */
   metadata?: () => grpc.Metadata;
+  /** Added to every channel's options (the managers' TLS target name). */
+  channelOptions?: grpc.ChannelOptions;
   executor: Executor;
   clock: Clock;
   logger: Logger;
@@ -82,6 +84,7 @@ export class Agent {
       managers: options.managers,
       credentials: options.credentials,
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
       describe: () => options.executor.describe(),
       onAssignments: (message) => this.#worker.apply(message),
       onSession: () => {

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { Command, CommanderError, Option } from 'commander';
 import { errorCode, errorMessage, FlagError, isTemporary, parseDuration } from '../common/index.js';
+import { CLIENT_CHANNEL_OPTIONS, clientCredentials, loadCredentialsDir } from '../pki/index.js';
 import { ControlClient, DEFAULT_CALL_TIMEOUT_MS } from './client/control-client.js';
 import { type ControlTarget, DEFAULT_SOCKET, hostTarget, socketTarget } from './client/target.js';
 import { registerCommands } from './commands/index.js';
@@ -70,6 +71,7 @@ export function processIo(): ProcessIo {
 interface GlobalOptions {
   socket?: string;
   host?: string;
+  tlsDir?: string;
   format: OutputFormat;
   timeout?: string;
 }
@@ -89,12 +91,32 @@ export function resolveTarget(
   );
 }
 
+/** The certificates `--host` presents when neither `--tls-dir` nor `$SWARM_TLS_DIR` says otherwise. */
+export const DEFAULT_TLS_DIR = '/var/lib/swarmd/certificates';
+
 /**
- * The channel credentials for a target. Plain for now: the Unix socket is guarded by its file mode, and
- * client TLS for `--host` comes with the cluster identity (then this returns the node's TLS credentials).
+ * How to reach a target: the Unix socket needs nothing (its file mode guards it); over TCP the managers
+ * take only mutual TLS with a manager's certificate, read from the TLS folder (a manager's
+ * `<state-dir>/certificates`).
+ * @throws FlagError when the folder has no certificates
  */
-export function channelCredentials(_target: ControlTarget): grpc.ChannelCredentials {
-  return grpc.credentials.createInsecure();
+export async function channelCredentials(
+  target: ControlTarget,
+  tlsDir: string,
+): Promise<{ credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions }> {
+  if (target.kind === 'unix') return { credentials: grpc.credentials.createInsecure(), options: {} };
+  let creds: Awaited<ReturnType<typeof loadCredentialsDir>>;
+  try {
+    creds = await loadCredentialsDir(tlsDir);
+  } catch (err) {
+    throw new FlagError('--tls-dir', errorMessage(err));
+  }
+  if (creds === null)
+    throw new FlagError(
+      '--tls-dir',
+      `${tlsDir} holds no node certificate (node.crt, node.key, root-ca.crt): give a manager's <state-dir>/certificates`,
+    );
+  return { credentials: clientCredentials(creds), options: CLIENT_CHANNEL_OPTIONS };
 }
 
 /** `swarmctl service create` for a command. */
@@ -124,6 +146,10 @@ export async function main(argv: readonly string[], io: ProcessIo = processIo())
       `the manager's Unix socket, <state-dir>/swarmd.sock (default: $SWARM_SOCKET, else ${DEFAULT_SOCKET})`,
     )
     .option('--host <host:port>', 'reach a manager over TCP at its cluster address instead of a socket')
+    .option(
+      '--tls-dir <dir>',
+      `with --host: the manager certificate to present, a manager's <state-dir>/certificates (default: $SWARM_TLS_DIR, else ${DEFAULT_TLS_DIR})`,
+    )
     .addOption(
       new Option('--format <format>', 'table (for people) or json (for scripts)')
         .choices(['table', 'json'])
@@ -144,6 +170,7 @@ export async function main(argv: readonly string[], io: ProcessIo = processIo())
       `
 Environment:
   SWARM_SOCKET   the manager's socket when --socket and --host are not given
+  SWARM_TLS_DIR  the certificates --host presents when --tls-dir is not given
 
 Exit status: 0 done, 1 error, 2 usage error (a bad flag or argument).
 
@@ -164,11 +191,19 @@ Examples:
     const timeoutMs =
       g.timeout === undefined ? DEFAULT_CALL_TIMEOUT_MS : parseDuration('--timeout', g.timeout);
     if (timeoutMs <= 0) throw new FlagError('--timeout', `must be more than 0s, got "${g.timeout}"`);
+    const tls = await channelCredentials(
+      target,
+      g.tlsDir ??
+        (io.env.SWARM_TLS_DIR === undefined || io.env.SWARM_TLS_DIR === ''
+          ? DEFAULT_TLS_DIR
+          : io.env.SWARM_TLS_DIR),
+    );
     const abort = new AbortController();
     const stopListening = io.onInterrupt(() => abort.abort());
     const client = new ControlClient({
       target,
-      credentials: channelCredentials(target),
+      credentials: tls.credentials,
+      channelOptions: tls.options,
       timeoutMs,
       signal: abort.signal,
     });

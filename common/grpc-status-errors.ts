@@ -21,7 +21,7 @@ import { errorCode, errorMessage, isTemporary, SwarmError } from './errors.js';
  */
 export type GrpcCaller = Pick<
   grpc.ServerUnaryCall<unknown, unknown>,
-  'metadata' | 'getPeer' | 'getAuthContext'
+  'metadata' | 'getPeer' | 'getAuthContext' | 'getPath'
 >;
 
 /** Trailer with the error's stable code. */

@@ -6,8 +6,12 @@ import { defaultClusterSpec } from './controlapi/index.js';
 import type { NewObject } from './store/index.js';
 
 /** The Cluster object of a new cluster. */
-export function newCluster(id: string, tokens: { worker: string; manager: string }): NewObject<Cluster> {
-  return { id, spec: defaultClusterSpec(), joinTokens: tokens, rootCA: { certificate: '', key: '' } };
+export function newCluster(
+  id: string,
+  rootCA: { certificate: string; key: string },
+  tokens: { worker: string; manager: string },
+): NewObject<Cluster> {
+  return { id, spec: defaultClusterSpec(), joinTokens: tokens, rootCA };
 }
 
 /** The host part of `host:port` (brackets removed). */

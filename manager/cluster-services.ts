@@ -1,15 +1,11 @@
 /**
  * The running cluster on a manager (issue 6): the dispatcher and the log broker served on every manager
  * (answering only while leading), and the leader-only orchestrators and scheduler, each started afresh
- * with every term from the store, which is already current.
- *
- * Node identity: until the cluster port speaks mutual TLS (pki/ and manager/ca are built; wiring them into
- * the one server is the identity issue's remaining step), an agent names its node in the call metadata
- * (`x-swarmd-node-id`) and the dispatcher accepts only nodes that exist in the store. That trusts whoever
- * can reach the cluster port, exactly as the Control API over TCP does today.
+ * with every term from the store, which is already current. Callers are nodes named by their certificates
+ * (the server's interceptor already refused the roles that may not call, manager/cluster-authz.ts).
  */
-import * as grpc from '@grpc/grpc-js';
-import { randomSeededRand, SwarmError } from '../common/index.js';
+import { randomSeededRand } from '../common/index.js';
+import { UnauthenticatedError } from '../pki/index.js';
 import { loadGrpcObject, type logspb } from '../proto/index.js';
 import type { ManagerContext, ManagerService } from './context.js';
 import {
@@ -22,21 +18,12 @@ import { LogBroker } from './logbroker/index.js';
 import { Orchestrators } from './orchestrator/index.js';
 import { Scheduler } from './scheduler/index.js';
 
-/** The metadata key in which an agent names its node (see the module comment). */
-export const NODE_ID_METADATA = 'x-swarmd-node-id';
-
-class NodeIdentityError extends SwarmError {
-  constructor(reason: string) {
-    super('ERR_DISPATCHER_UNAUTHENTICATED', `Cannot identify the calling node: ${reason}`);
-  }
-}
-
-/** The node a call comes from: named in its metadata, and known to the store (a removed node is not). */
+/** The node a call comes from, by its certificate; a local-socket caller is no node. */
 function callerNode(ctx: ManagerContext, call: DispatcherCall): NodeIdentity {
-  const id = call.metadata.get(NODE_ID_METADATA)[0];
-  if (typeof id !== 'string' || id === '') throw new NodeIdentityError(`no ${NODE_ID_METADATA} metadata`);
-  const node = ctx.store.view((tx) => tx.nodes.get(id));
-  return { nodeId: id, role: node?.role ?? 'worker' };
+  const peer = ctx.caller(call);
+  if (peer === null)
+    throw new UnauthenticatedError(call.getPath(), 'only a node with its certificate may call it');
+  return { nodeId: peer.nodeId, role: peer.role };
 }
 
 /** Every manager with its node id and address, for agents' failover. */
@@ -80,12 +67,12 @@ export function serveRunningCluster(): ManagerService {
         if (addr === null) return null;
         if (leaderClient?.addr !== addr) {
           leaderClient?.client.close();
-          leaderClient = { addr, client: new Logs(addr, grpc.credentials.createInsecure()) };
+          leaderClient = { addr, client: new Logs(addr, ctx.dial.credentials, ctx.dial.options) };
         }
         return leaderClient.client;
       },
       authenticateNode: (call) => callerNode(ctx, call).nodeId,
-      // The Control API's callers may read logs (the local socket, and TCP until mutual TLS).
+      // Only managers (and the local socket) reach SubscribeLogs: the interceptor checked the role.
       authorizeSubscriber: () => {},
     });
     broker.register(ctx.server);

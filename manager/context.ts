@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Clock, IdSource, Logger } from '../common/index.js';
+import type { Clock, GrpcCaller, IdSource, Logger } from '../common/index.js';
+import type { PeerIdentity } from '../pki/index.js';
 import type { LeaderTask } from './leadership.js';
 import type { MemberStatus } from './replication/index.js';
 import type { MemoryStore } from './store/index.js';
@@ -46,6 +47,13 @@ export interface ManagerContext {
    * stops leading (orchestrators, scheduler, dispatcher).
    */
   runWhileLeader(name: string, task: LeaderTask): void;
+  /**
+   * Who makes a call: the node its certificate names (the cluster port), or null for the local socket.
+   * The server already refused callers whose role may not call the method (manager/cluster-authz.ts).
+   */
+  caller(call: GrpcCaller): PeerIdentity | null;
+  /** How to reach other managers: this node's client certificate, and the TLS target name. */
+  readonly dial: { readonly credentials: grpc.ChannelCredentials; readonly options: grpc.ChannelOptions };
 }
 
 /** A service of the manager: registers its gRPC handlers (and leader-only work) on the context. */

@@ -6,7 +6,7 @@
 
 export type { HostPort } from './address.js';
 export { formatAddress, isUnspecifiedHost, parseAddress } from './address.js';
-export { NODE_ID_METADATA, serveRunningCluster } from './cluster-services.js';
+export { serveRunningCluster } from './cluster-services.js';
 export type { ManagerContext, ManagerLeaderInfo, ManagerService } from './context.js';
 export {
   ClusterNotReadyError,
@@ -19,10 +19,11 @@ export {
   RemoteError,
   StateDirError,
 } from './errors.js';
-export { generateJoinToken, isJoinToken } from './join-token.js';
+export { isJoinToken } from './join-token.js';
 export type { LeaderTask } from './leadership.js';
 export type { ManagerState, ManagerStatus } from './manager.js';
 export { Manager } from './manager.js';
+export { joinWithToken } from './node-identity.js';
 export type { NodeState, PeerAddress } from './node-state.js';
 export { NODE_FILE, readNodeState } from './node-state.js';
 export type { CompiledManagerOptions, ManagerMode, ManagerOptions, ManagerRaftOptions } from './options.js';

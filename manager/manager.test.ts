@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
 import { createLogger, isTemporary, type Logger, randomIdSource } from '../common/index.js';
+import { CLIENT_CHANNEL_OPTIONS, clientCredentials, generateJoinToken, joinCluster } from '../pki/index.js';
 import type { managerpb, Secret } from '../proto/index.js';
 import { loadGrpcObject } from '../proto/index.js';
 import { NoLeaderError } from './errors.js';
-import { generateJoinToken } from './join-token.js';
 import { Manager } from './manager.js';
 import { NODE_FILE } from './node-state.js';
 import type { ManagerOptions } from './options.js';
@@ -180,7 +180,7 @@ test.serial('state dir rules: join on a member dir, run on an empty dir', async 
     stateDir: dir,
     mode: 'join',
     joinAddr: '127.0.0.1:1',
-    joinToken: generateJoinToken('x', () => new Uint8Array(16)),
+    joinToken: `SWMTKN-1-${'0'.repeat(50)}-${'1'.repeat(25)}`,
   });
   await t.throwsAsync(joining.run(), {
     code: 'ERR_MANAGER_STATE_DIR',
@@ -221,12 +221,12 @@ test.serial(
       mode: 'join',
       listenAddr: `127.0.0.1:${badPort}`,
       joinAddr: follower.status().advertiseAddr as string,
-      joinToken: generateJoinToken(ids[0]?.clusterId as string, () => new Uint8Array(16).fill(7)),
+      joinToken: generateJoinToken(leader.credentials.rootCAPem, () => new Uint8Array(16).fill(7)),
     });
     managers.add(bad);
     const err = await t.throwsAsync(bad.run());
-    t.is((err as { code?: string }).code, 'ERR_MANAGER_JOIN_TOKEN');
-    t.regex(err?.message ?? '', /join token is not valid for this cluster/);
+    t.is((err as { code?: string }).code, 'ERR_CA_TOKEN_REFUSED');
+    t.regex(err?.message ?? '', /the token is not a current join token of this cluster/);
     await t.throwsAsync(stat(join(badDir, NODE_FILE)), { code: 'ENOENT' });
     await leader.linearizableRead();
     t.is(
@@ -292,9 +292,13 @@ test.serial(
   },
 );
 
-function membershipClient(address: string): managerpb.MembershipClient {
+/** A Membership client that presents `creds` (a manager's certificate). */
+function membershipClient(
+  address: string,
+  creds: { keyPem: string; certPem: string; rootCAPem: string },
+): managerpb.MembershipClient {
   const { Membership } = loadGrpcObject('manager').swarmd.manager;
-  return new Membership(address, grpc.credentials.createInsecure());
+  return new Membership(address, clientCredentials(creds), CLIENT_CHANNEL_OPTIONS);
 }
 
 test.serial('a learner whose joiner never came up is replaced; a manager leaves', async (t) => {
@@ -303,10 +307,12 @@ test.serial('a learner whose joiner never came up is replaced; a manager leaves'
   const a2 = `127.0.0.1:${p2}`;
   const first = await start('m1', { stateDir: await tempDir(), mode: 'init', listenAddr: a1 });
   const token = (await first.m.waitForCluster(10_000)).joinTokens.manager;
-  // A joiner that got its answer and died before recording it: a learner at a2 that never comes up.
-  const client = membershipClient(a1);
+  // A joiner that got its certificate and its answer, and died before recording it: a learner at a2 that
+  // never comes up.
+  const ghostCreds = await joinCluster({ address: a1, token, hostname: 'ghost', role: 'manager' });
+  const client = membershipClient(a1, ghostCreds);
   const ghost = await new Promise<managerpb.JoinResponse__Output>((resolve, reject) =>
-    client.Join({ token, advertiseAddr: a2, nodeId: '', hostname: 'ghost' }, (err, res) =>
+    client.Join({ token, advertiseAddr: a2, nodeId: ghostCreds.nodeId, hostname: 'ghost' }, (err, res) =>
       err ? reject(err) : resolve(res as managerpb.JoinResponse__Output),
     ),
   );
@@ -350,11 +356,19 @@ test.serial('a learner whose joiner never came up is replaced; a manager leaves'
     first.m.store.view((tx) => tx.nodes.get(second.m.identity.nodeId)),
     undefined,
   );
-  // Leaving an unknown node: NOT_FOUND.
-  const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+  // The ghost was removed: its certificate, still unexpired, is refused from now on.
+  const refused = await new Promise<grpc.ServiceError | null>((resolve) =>
     client.Leave({ nodeId: randomIdSource.newId() }, (e) => resolve(e)),
   );
-  t.is(err?.code, grpc.status.NOT_FOUND);
+  t.is(refused?.code, grpc.status.PERMISSION_DENIED);
+  t.regex(refused?.details ?? '', /was removed from the cluster/);
   client.close();
+  // Leaving an unknown node: NOT_FOUND.
+  const admin = membershipClient(first.m.status().advertiseAddr as string, first.m.credentials);
+  const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+    admin.Leave({ nodeId: randomIdSource.newId() }, (e) => resolve(e)),
+  );
+  t.is(err?.code, grpc.status.NOT_FOUND);
+  admin.close();
   await first.m.stop();
 });

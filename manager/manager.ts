@@ -9,16 +9,34 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { errorCode, IllegalStateError, type Logger } from '../common/index.js';
+import {
+  CLIENT_CHANNEL_OPTIONS,
+  clientCredentials,
+  generateJoinToken,
+  loadNodeCredentials,
+  type NodeCredentials,
+  type NodeServerCredentials,
+  parseNodeCertificate,
+  serverCredentials,
+} from '../pki/index.js';
 import type { Cluster, managerpb, ObjectKind } from '../proto/index.js';
 import { loadGrpcObject } from '../proto/index.js';
 import { bindHost, formatAddress, isUnspecifiedHost, parseAddress } from './address.js';
+import { registerCAServices } from './ca/index.js';
+import { type ClusterAuthz, callerIdentity, clusterAuthzInterceptor } from './cluster-authz.js';
 import { minimalDescription, newCluster, newManagerNode } from './cluster-objects.js';
 import type { ManagerContext, ManagerLeaderInfo } from './context.js';
 import { ListenFailedError, ManagerError, StateDirError } from './errors.js';
-import { generateJoinToken } from './join-token.js';
 import { LeaderRouter } from './leader-router.js';
 import { Leadership } from './leadership.js';
 import { MembershipService } from './membership-service.js';
+import {
+  createFounderCredentials,
+  dropFounderRootCAKey,
+  joinWithToken,
+  loadManagerCredentials,
+  readFounderRootCAKey,
+} from './node-identity.js';
 import { type NodeState, readNodeState, writeNodeState } from './node-state.js';
 import { type CompiledManagerOptions, compileManagerOptions, type ManagerOptions } from './options.js';
 import { PeerClients } from './peer-clients.js';
@@ -109,7 +127,9 @@ export class Manager {
   #node: ReplicatedNode<ApplyResult> | null = null;
   #router: LeaderRouter | null = null;
   #membership: MembershipService | null = null;
-  #peers: PeerClients;
+  #peers: PeerClients | null = null;
+  #credentials: NodeCredentials | null = null;
+  #serverCredentials: NodeServerCredentials | null = null;
   #leadership: Leadership;
   #context: ManagerContext | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -125,7 +145,6 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#o = compileManagerOptions(options);
     this.#log = this.#o.logger.child({ module: 'manager' });
-    this.#peers = new PeerClients(this.#o.clock);
     this.#leadership = new Leadership(this.#log);
     this.#started = new Promise<void>((resolve, reject) => {
       this.#startedSettle = { resolve, reject };
@@ -164,6 +183,13 @@ export class Manager {
     if (this.#context === null)
       throw new IllegalStateError('Cannot read the context: the manager has not started');
     return this.#context;
+  }
+
+  /** This node's certificates (after start): what its agent and swarmctl --host present. */
+  get credentials(): NodeCredentials {
+    if (this.#credentials === null)
+      throw new IllegalStateError('Cannot read the credentials: the manager has not started');
+    return this.#credentials;
   }
 
   /** The path of the Unix socket, or null without one (or before start). */
@@ -246,10 +272,29 @@ export class Manager {
     const socketPath = join(dir, SOCKET_FILE);
     if (o.socket) await this.#claimSocket(dir, socketPath);
 
-    // 1. The one server: the cluster port first (a joiner needs its port before it asks to join).
+    // 0. The certificates: on disk, or a new root CA (init), or from the cluster's CA (join).
+    const { creds, fresh } = await this.#credentialsFor(dir, existing);
+    this.#credentials = creds;
+    const cert = parseNodeCertificate(creds.certPem);
+    this.#peers = new PeerClients(
+      o.clock,
+      clientCredentials({ ...creds, clusterId: cert.clusterId }),
+      CLIENT_CHANNEL_OPTIONS,
+    );
+
+    // 1. The one server: the cluster port first (a joiner needs its port before it asks to join). TLS on
+    // the port; every call is checked against the callers' roles (cluster-authz.ts).
+    const authz: ClusterAuthz = {
+      rootCAPem: () => creds.rootCAPem,
+      clusterId: () => cert.clusterId,
+      nodeExists: (id) => this.#store === null || this.#store.view((tx) => tx.nodes.get(id) !== undefined),
+      clock: o.clock,
+      logger: o.logger,
+    };
     const server = new grpc.Server({
       'grpc.max_receive_message_length': 64 * MiB,
       'grpc.max_send_message_length': 64 * MiB,
+      interceptors: [clusterAuthzInterceptor(authz)],
     });
     this.#server = server;
     const listen = parseAddress(o.listenAddr ?? existing?.listenAddr ?? '0.0.0.0:4242', {
@@ -259,7 +304,8 @@ export class Manager {
     const host = bindHost(listen.host);
     let port: number;
     try {
-      port = await bind(server, formatAddress(host, listen.port), grpc.ServerCredentials.createInsecure());
+      this.#serverCredentials = serverCredentials(creds);
+      port = await bind(server, formatAddress(host, listen.port), this.#serverCredentials);
     } catch (err) {
       throw new ListenFailedError(formatAddress(host, listen.port), { cause: err });
     }
@@ -268,7 +314,8 @@ export class Manager {
 
     // 2. The identity: new cluster, joined cluster, or the one on disk.
     const identity =
-      existing ?? (o.mode === 'join' ? await this.#join(advertiseAddr) : this.#newCluster(advertiseAddr));
+      existing ??
+      (o.mode === 'join' ? await this.#join(advertiseAddr, fresh) : this.#newCluster(advertiseAddr, fresh));
     if (existing === null || existing.listenAddr !== this.#listenAddr) {
       // A new node, or one told to listen elsewhere from now on.
       await writeNodeState(dir, { ...identity, listenAddr: this.#listenAddr });
@@ -305,7 +352,11 @@ export class Manager {
       members: identity.peers,
       join: identity.joined,
       ...o.raft,
-      transport: { server },
+      transport: {
+        server,
+        channelCredentials: clientCredentials({ ...creds, clusterId: cert.clusterId }),
+        channelOptions: CLIENT_CHANNEL_OPTIONS,
+      },
       logger: o.logger,
       clock: o.clock,
       rand: o.rand,
@@ -351,7 +402,9 @@ export class Manager {
     const { Membership, Forwarding } = loadGrpcObject('manager').swarmd.manager;
     server.addService(Membership.service, membership.handlers());
     server.addService(Forwarding.service, forwardingHandlers(node, this.#log));
-    const ctx = this.#makeContext(server, store, node, identity);
+    // The CA on every manager: joining nodes ask any of them (writes reach the leader).
+    registerCAServices(server, { store, clock: o.clock, ids: o.ids, logger: o.logger });
+    const ctx = this.#makeContext(server, store, node, identity, authz);
     this.#context = ctx;
     this.#leadership.add('cluster-objects', (signal) => this.#ensureClusterObjects(signal));
     this.#leadership.add('promote-learners', (signal) => membership.promoteLearners(signal));
@@ -435,13 +488,46 @@ export class Manager {
     return formatAddress(picked, port);
   }
 
-  #newCluster(advertiseAddr: string): NodeState {
+  /**
+   * This node's certificates and, for a node made now, the ids they name: loaded (resume, or a join
+   * retried after the CA answered), created with a new root CA (init), or issued by the cluster's CA
+   * for the manager token (join).
+   */
+  async #credentialsFor(
+    dir: string,
+    existing: NodeState | null,
+  ): Promise<{ creds: NodeCredentials; fresh: { nodeId: string; clusterId: string } }> {
+    const o = this.#o;
+    if (existing !== null) {
+      const creds = await loadManagerCredentials(dir);
+      return { creds, fresh: { nodeId: existing.nodeId, clusterId: existing.clusterId } };
+    }
+    const saved = o.mode === 'join' ? await loadNodeCredentials(dir) : null;
+    if (saved !== null) {
+      const c = parseNodeCertificate(saved.certPem);
+      return { creds: saved, fresh: { nodeId: c.nodeId, clusterId: c.clusterId } };
+    }
+    if (o.mode === 'join') {
+      const joined = await joinWithToken(dir, {
+        address: o.joinAddr as string,
+        token: o.joinToken as string,
+        hostname: o.hostname,
+        role: 'manager',
+        timeoutMs: o.connectTimeoutMs,
+      });
+      return { creds: joined.creds, fresh: { nodeId: joined.nodeId, clusterId: joined.clusterId } };
+    }
+    const fresh = { nodeId: o.ids.newId(), clusterId: o.ids.newId() };
+    return { creds: await createFounderCredentials(dir, fresh, o.clock.now()), fresh };
+  }
+
+  #newCluster(advertiseAddr: string, ids: { nodeId: string; clusterId: string }): NodeState {
     const o = this.#o;
     const raftId = randomRaftId(o.randomBytes);
     return {
-      nodeId: o.ids.newId(),
+      nodeId: ids.nodeId,
       raftId,
-      clusterId: o.ids.newId(),
+      clusterId: ids.clusterId,
       role: 'manager',
       listenAddr: '',
       advertiseAddr,
@@ -451,14 +537,15 @@ export class Manager {
     };
   }
 
-  async #join(advertiseAddr: string): Promise<NodeState> {
+  async #join(advertiseAddr: string, ids: { nodeId: string }): Promise<NodeState> {
     const o = this.#o;
     const address = o.joinAddr as string;
-    const nodeId = o.ids.newId();
-    const client = this.#peers.membership(address);
+    const nodeId = ids.nodeId;
+    const peers = this.#peers as PeerClients;
+    const client = peers.membership(address);
     this.#log.info('joining the cluster', { 'peer.address': address, address: advertiseAddr });
     const req = { token: o.joinToken as string, advertiseAddr, nodeId, hostname: o.hostname };
-    const res = await this.#peers.call<managerpb.JoinResponse__Output>(
+    const res = await peers.call<managerpb.JoinResponse__Output>(
       client,
       address,
       (md, opts, cb) => client.Join(req, md, opts, cb),
@@ -486,6 +573,7 @@ export class Manager {
     store: MemoryStore,
     node: ReplicatedNode<ApplyResult>,
     identity: NodeState,
+    authz: ClusterAuthz,
   ): ManagerContext {
     const o = this.#o;
     return {
@@ -504,6 +592,11 @@ export class Manager {
       },
       members: () => node.status().members,
       runWhileLeader: (name, task) => this.#leadership.add(name, task),
+      caller: (call) => callerIdentity(authz, call),
+      dial: {
+        credentials: clientCredentials({ ...this.credentials, clusterId: identity.clusterId }),
+        options: CLIENT_CHANNEL_OPTIONS,
+      },
     };
   }
 
@@ -551,13 +644,18 @@ export class Manager {
           cluster: tx.clusters.get(id.clusterId) === undefined,
           node: tx.nodes.get(id.nodeId) === undefined,
         }));
-        if (!missing.cluster && !missing.node) return;
+        if (!missing.cluster && !missing.node) {
+          // The replicated Cluster object holds the root CA key now.
+          await dropFounderRootCAKey(o.stateDir);
+          return;
+        }
+        const rootCA = missing.cluster ? await this.#founderRootCA() : null;
         await store.update((tx) => {
-          if (tx.clusters.get(id.clusterId) === undefined)
+          if (tx.clusters.get(id.clusterId) === undefined && rootCA !== null)
             tx.clusters.create(
-              newCluster(id.clusterId, {
-                worker: generateJoinToken(id.clusterId, o.randomBytes),
-                manager: generateJoinToken(id.clusterId, o.randomBytes),
+              newCluster(id.clusterId, rootCA, {
+                worker: generateJoinToken(rootCA.certificate, o.randomBytes),
+                manager: generateJoinToken(rootCA.certificate, o.randomBytes),
               }),
             );
           if (tx.nodes.get(id.nodeId) === undefined)
@@ -572,6 +670,7 @@ export class Manager {
             );
         });
         this.#log.info('created the cluster objects', { 'cluster.id': id.clusterId, 'node.id': id.nodeId });
+        await dropFounderRootCAKey(o.stateDir);
         return;
       } catch (err) {
         if (signal.aborted) return;
@@ -579,6 +678,20 @@ export class Manager {
         await o.clock.sleep(o.raft.tickMs * 5);
       }
     }
+  }
+
+  /**
+   * The root CA to write into a new Cluster object: the founder's, from its certificates folder.
+   * @throws ManagerError on a manager that does not hold the key (only the founder creates the cluster)
+   */
+  async #founderRootCA(): Promise<{ certificate: string; key: string }> {
+    const key = await readFounderRootCAKey(this.#o.stateDir);
+    if (key === null)
+      throw new ManagerError(
+        'ERR_MANAGER_NO_ROOT_CA_KEY',
+        'Cannot create the Cluster object: this manager does not hold the root CA key (only the founder does)',
+      );
+    return { certificate: this.credentials.rootCAPem, key };
   }
 
   /** The Cluster object as this manager's store has it, or null. */
@@ -691,7 +804,7 @@ export class Manager {
     await this.#node?.stop().catch(() => {});
     this.#sm?.close();
     this.#store?.close();
-    this.#peers.close();
+    this.#peers?.close();
     const server = this.#server;
     if (server !== null) {
       await new Promise<void>((resolve) => {

@@ -13,12 +13,12 @@
  */
 import type { Clock, Logger } from '../common/index.js';
 import { isId } from '../common/index.js';
+import { joinTokenMatches } from '../pki/index.js';
 import type { managerpb, Node } from '../proto/index.js';
 import { isUnspecifiedHost, parseAddress } from './address.js';
 import { minimalDescription, newManagerNode } from './cluster-objects.js';
 import { ClusterNotReadyError, JoinRefusedError, NodeNotFoundError } from './errors.js';
 import { FORWARDED_KEY, toStatus } from './grpc-status.js';
-import { joinTokenMatches } from './join-token.js';
 import type { LeaderRouter } from './leader-router.js';
 import type { PeerClients } from './peer-clients.js';
 import type { MemberStatus, ReplicatedNode } from './replication/index.js';
@@ -177,7 +177,7 @@ export class MembershipService {
       if (joinTokenMatches(cluster.joinTokens.worker, req.token))
         throw new JoinRefusedError(
           'worker-token',
-          'this is the worker join token: workers join with the agents, which are not available yet; use the manager token',
+          'this is the worker join token: a worker joins with `swarmd join` and runs only an agent; use the manager token to join as a manager',
         );
       throw new JoinRefusedError(
         'token',
@@ -186,7 +186,11 @@ export class MembershipService {
     }
     return this.#serialized(async () => {
       const st = node.status();
-      const existing = req.nodeId === '' ? undefined : store.view((tx) => tx.nodes.get(req.nodeId));
+      const found = req.nodeId === '' ? undefined : store.view((tx) => tx.nodes.get(req.nodeId));
+      // The CA made this node's Node object when it issued its manager certificate: it becomes a raft
+      // member now.
+      const issued = found !== undefined && found.role === 'manager' && found.managerStatus === null;
+      const existing = issued ? undefined : found;
       if (existing !== undefined) {
         const rid = raftIdOf(existing);
         const member = st.members.find((m) => m.id === rid);
@@ -225,17 +229,18 @@ export class MembershipService {
       const nodeId = req.nodeId === '' ? this.#o.newNodeId() : req.nodeId;
       await node.addLearner(raftId, address);
       try {
-        await store.update((tx) =>
-          tx.nodes.create(
-            newManagerNode({
-              id: nodeId,
-              raftId,
-              advertiseAddr: address,
-              description: minimalDescription(req.hostname),
-              self: false,
-            }),
-          ),
-        );
+        await store.update((tx) => {
+          const made = newManagerNode({
+            id: nodeId,
+            raftId,
+            advertiseAddr: address,
+            description: minimalDescription(req.hostname),
+            self: false,
+          });
+          const current = tx.nodes.get(nodeId);
+          if (current === undefined) tx.nodes.create(made);
+          else tx.nodes.update({ ...current, managerStatus: made.managerStatus, status: made.status });
+        });
       } catch (err) {
         // Take the learner back (best effort): a join either happens whole or not at all.
         await node.removeMember(raftId).catch(() => {});

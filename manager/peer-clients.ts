@@ -43,20 +43,27 @@ export type Invoke<Res> = (
 export class PeerClients {
   readonly #clock: Clock;
   readonly #credentials: grpc.ChannelCredentials;
+  readonly #channelOptions: grpc.ChannelOptions;
   readonly #membership = new Map<string, managerpb.MembershipClient>();
   readonly #forwarding = new Map<string, managerpb.ForwardingClient>();
   #closed = false;
 
-  constructor(clock: Clock, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {
+  /** `channelOptions`: added to {@link PEER_CHANNEL_OPTIONS} (the TLS target name, say). */
+  constructor(
+    clock: Clock,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    channelOptions: grpc.ChannelOptions = {},
+  ) {
     this.#clock = clock;
     this.#credentials = credentials;
+    this.#channelOptions = { ...PEER_CHANNEL_OPTIONS, ...channelOptions };
   }
 
   membership(address: string): managerpb.MembershipClient {
     let c = this.#membership.get(address);
     if (c === undefined) {
       const { Membership } = loadGrpcObject('manager').swarmd.manager;
-      c = new Membership(address, this.#credentials, PEER_CHANNEL_OPTIONS);
+      c = new Membership(address, this.#credentials, this.#channelOptions);
       this.#membership.set(address, c);
     }
     return c;
@@ -66,7 +73,7 @@ export class PeerClients {
     let c = this.#forwarding.get(address);
     if (c === undefined) {
       const { Forwarding } = loadGrpcObject('manager').swarmd.manager;
-      c = new Forwarding(address, this.#credentials, PEER_CHANNEL_OPTIONS);
+      c = new Forwarding(address, this.#credentials, this.#channelOptions);
       this.#forwarding.set(address, c);
     }
     return c;

@@ -56,6 +56,7 @@ export {
   CERTIFICATES_DIR,
   certificatesDir,
   checkNodeCredentials,
+  loadCredentialsDir,
   loadNodeCredentials,
   NODE_CERT_FILE,
   NODE_KEY_FILE,

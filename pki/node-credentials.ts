@@ -57,7 +57,11 @@ async function readOptional(path: string): Promise<string | null> {
  * @throws CredentialsFileError when only some files exist or they do not belong together
  */
 export async function loadNodeCredentials(stateDir: string): Promise<NodeCredentials | null> {
-  const dir = certificatesDir(stateDir);
+  return loadCredentialsDir(certificatesDir(stateDir));
+}
+
+/** {@link loadNodeCredentials} from the certificates folder itself (swarmctl's `--tls-dir`). */
+export async function loadCredentialsDir(dir: string): Promise<NodeCredentials | null> {
   const [keyPem, certPem, rootCAPem] = await Promise.all([
     readOptional(join(dir, NODE_KEY_FILE)),
     readOptional(join(dir, NODE_CERT_FILE)),

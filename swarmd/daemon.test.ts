@@ -168,7 +168,7 @@ test.serial(
         /^Cluster [0-9a-z]{25} created; this node \([0-9a-z]{25}\) is its first manager\.$/.test(l),
       ),
     );
-    t.true(m1.stdout.some((l) => l.includes('joining a host as a worker is not wired yet')));
+    t.true(m1.stdout.some((l) => l.includes('To add a worker to this cluster')));
     t.true(m1.stdout.some((l) => l.includes(`--socket ${join(dirs[0] as string, 'swarmd.sock')}`)));
     t.is((await stat(join(dirs[0] as string, 'swarmd.sock'))).mode & 0o777, 0o600);
 
@@ -182,7 +182,10 @@ test.serial(
       },
     );
     t.is(bad.status, 1, bad.stderr);
-    t.regex(bad.stderr, /swarmd: Cannot join the cluster: the join token is not valid for this cluster/);
+    t.regex(
+      bad.stderr,
+      /swarmd: Cannot join the cluster: the token is not a current join token of this cluster/,
+    );
     await t.throwsAsync(stat(join(dirs[1] as string, 'node.json')));
 
     const m2 = swarmd('m2', ['join', '--token', token as string, ...flags(1), cluster[0] as string]);

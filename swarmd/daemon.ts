@@ -3,13 +3,23 @@
  * people (the join commands) go to stdout. SIGTERM or SIGINT stops it gracefully (exit 0); a failure to
  * start or a fatal error exits 1.
  */
-import { createLogger, errorMessage } from '../common/index.js';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { createLogger, errorMessage, type Logger } from '../common/index.js';
 import { serveControlApi } from '../manager/controlapi/index.js';
 import type { ManagerService } from '../manager/index.js';
-import { Manager, serveRunningCluster } from '../manager/index.js';
+import {
+  joinWithToken,
+  Manager,
+  readNodeState,
+  StateDirError,
+  serveRunningCluster,
+} from '../manager/index.js';
+import { loadNodeCredentials, parseNodeCertificate } from '../pki/index.js';
 import type { DaemonConfig } from './cluster-flags.js';
-import { type HealthServer, startHealthServer } from './health-server.js';
+import { type HealthServer, health, startHealthServer, workerHealth } from './health-server.js';
 import { type NodeAgent, startNodeAgent } from './node-agent.js';
+import { readWorkerState, type WorkerState, writeWorkerState } from './worker-state.js';
 
 export interface DaemonIo {
   out(text: string): void;
@@ -47,7 +57,7 @@ export function joinInstructions(
     '',
     `    swarmd join --token ${tokens.manager} ${address}`,
     '',
-    'The worker token (joining a host as a worker is not wired yet; every manager runs tasks itself):',
+    'To add a worker to this cluster, run on the new host:',
     '',
     `    swarmd join --token ${tokens.worker} ${address}`,
     '',
@@ -63,6 +73,118 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
     level: config.logLevel,
     ...(io.log === undefined ? {} : { sink: io.log }),
   });
+  let worker: WorkerState | null;
+  try {
+    worker = await workerToRun(config);
+  } catch (err) {
+    io.err(`swarmd: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  return worker === null ? runManager(config, io, logger) : runWorker(config, io, logger, worker);
+}
+
+/**
+ * The worker this run is, or null for a manager: `run` on a worker's dir, or `join` with a token the CA
+ * says is a worker's (the certificate is obtained here; a manager's is left for the Manager to use).
+ */
+async function workerToRun(config: DaemonConfig): Promise<WorkerState | null> {
+  const dir = config.stateDir;
+  if (config.mode === 'init') return null;
+  const state = await readWorkerState(dir);
+  if (config.mode === 'run') return state;
+  if (state !== null)
+    throw new StateDirError(
+      dir,
+      `it already belongs to cluster ${state.clusterId} as a worker (node ${state.nodeId}); resume it with "swarmd run --state-dir ${dir}", or join with an empty state dir`,
+    );
+  if ((await readNodeState(dir)) !== null) return null; // the Manager refuses it, with its message
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // A join retried after the CA answered reuses the certificate it got.
+  const saved = await loadNodeCredentials(dir);
+  const joined =
+    saved === null
+      ? await joinWithToken(dir, {
+          address: config.joinAddr as string,
+          token: config.joinToken as string,
+          hostname: hostname(),
+        })
+      : parseNodeCertificate(saved.certPem);
+  if (joined.role === 'manager') return null;
+  const st = {
+    nodeId: joined.nodeId,
+    clusterId: joined.clusterId,
+    managers: [config.joinAddr as string],
+    createdAt: Date.now(),
+  };
+  await writeWorkerState(dir, st);
+  return st;
+}
+
+/** A worker: only the agent, with the node's certificate, until a signal stops it. */
+async function runWorker(
+  config: DaemonConfig,
+  io: DaemonIo,
+  logger: Logger,
+  st: WorkerState,
+): Promise<number> {
+  const log = logger.child({ module: 'swarmd' });
+  if (config.agent === null || config.agent === undefined) {
+    io.err('swarmd: a worker runs an agent: give --runtime-root and --cgroup-parent\n');
+    return 2;
+  }
+  const credentials = await loadNodeCredentials(config.stateDir);
+  if (credentials === null) {
+    io.err(
+      `swarmd: ${config.stateDir} has no certificates: join the cluster again with an empty state dir\n`,
+    );
+    return 1;
+  }
+  let nodeAgent: NodeAgent;
+  try {
+    nodeAgent = await startNodeAgent({
+      stateDir: config.stateDir,
+      credentials,
+      managers: st.managers,
+      runtimeRoot: config.agent.runtimeRoot,
+      cgroupParent: config.agent.cgroupParent,
+      logger,
+    });
+  } catch (err) {
+    io.err(`swarmd: cannot start the agent: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  let healthServer: HealthServer | null = null;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.info('stopping on signal', { signal });
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  try {
+    healthServer = await startHealthServer(config.httpHost, config.httpPort, () =>
+      workerHealth(nodeAgent.agent.status()),
+    );
+    io.out(
+      `This node (${st.nodeId}) ${config.mode === 'join' ? 'joined' : 'is back in'} cluster ${st.clusterId} as a worker; it reaches the managers at ${st.managers.join(', ')}.\n`,
+    );
+    await stopped;
+    return 0;
+  } catch (err) {
+    io.err(`swarmd: --http-addr: cannot listen: ${errorMessage(err)}\n`);
+    return 1;
+  } finally {
+    await healthServer?.close();
+    // Containers outlive the agent: a restarted swarmd re-adopts them.
+    await nodeAgent.stop();
+  }
+}
+
+/** A manager (and its agent) until a signal stops it. */
+async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): Promise<number> {
   const log = logger.child({ module: 'swarmd' });
   const manager = new Manager({
     stateDir: config.stateDir,
@@ -95,7 +217,9 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
       return 1;
     }
     try {
-      healthServer = await startHealthServer(config.httpHost, config.httpPort, () => manager.status());
+      healthServer = await startHealthServer(config.httpHost, config.httpPort, () =>
+        health(manager.status()),
+      );
       log.info('serving http', { port: healthServer.port, host: config.httpHost });
     } catch (err) {
       io.err(`swarmd: --http-addr: cannot listen: ${errorMessage(err)}\n`);
@@ -107,7 +231,7 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
       try {
         nodeAgent = await startNodeAgent({
           stateDir: config.stateDir,
-          nodeId: id.nodeId,
+          credentials: manager.credentials,
           managers: [id.advertiseAddr],
           runtimeRoot: config.agent.runtimeRoot,
           cgroupParent: config.agent.cgroupParent,

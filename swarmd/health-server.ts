@@ -23,10 +23,19 @@ export function health(st: ManagerStatus): { code: number; body: Record<string, 
  * Serves the HTTP endpoints on `host:port` (host '' = every interface).
  * @throws (rejects) the listen error (EADDRINUSE...)
  */
+/** A worker is healthy while its agent has a session with a manager's dispatcher. */
+export function workerHealth(st: { state: string; session: { manager: string } | null }): {
+  code: number;
+  body: Record<string, unknown>;
+} {
+  const status = st.state !== 'running' ? st.state : st.session === null ? 'no-session' : 'ok';
+  return { code: status === 'ok' ? 200 : 503, body: { status, role: 'worker', ...st } };
+}
+
 export async function startHealthServer(
   host: string,
   port: number,
-  status: () => ManagerStatus,
+  check: () => { code: number; body: Record<string, unknown> },
 ): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -37,7 +46,7 @@ export async function startHealthServer(
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: 'method not allowed' });
     if (path === '/healthz') {
-      const h = health(status());
+      const h = check();
       return send(h.code, h.body);
     }
     return send(404, { error: `no such endpoint: ${path}` });

@@ -5,18 +5,23 @@
  * dispatcher announces), and publishes its containers' logs to the leader's log broker.
  */
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { Agent } from '../agent/index.js';
 import { LogPublisher } from '../agent/logs/index.js';
 import { RuntimeExecutor } from '../agent/runtime/index.js';
 import { type Logger, randomSeededRand, systemClock } from '../common/index.js';
-import { NODE_ID_METADATA } from '../manager/index.js';
+import {
+  CLIENT_CHANNEL_OPTIONS,
+  clientCredentials,
+  type NodeCredentials,
+  parseNodeCertificate,
+} from '../pki/index.js';
 import { loadGrpcObject, type logspb } from '../proto/index.js';
 import { LocalContainers, OciRuntime } from '../runtime-native/ts/index.js';
 
 export interface NodeAgentOptions {
   stateDir: string;
-  nodeId: string;
+  /** The node's certificates: it calls the managers as the node they name. */
+  credentials: NodeCredentials;
   /** Managers' cluster addresses to start from. */
   managers: string[];
   runtimeRoot: string;
@@ -38,17 +43,15 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
     stateDir: join(o.stateDir, 'containers'),
     cgroupParent: o.cgroupParent,
   });
-  const metadata = (): grpc.Metadata => {
-    const md = new grpc.Metadata();
-    md.set(NODE_ID_METADATA, o.nodeId);
-    return md;
-  };
-  const credentials = grpc.credentials.createInsecure();
+  const credentials = clientCredentials({
+    ...o.credentials,
+    clusterId: parseNodeCertificate(o.credentials.certPem).clusterId,
+  });
   const agent = new Agent({
     stateDir: join(o.stateDir, 'agent'),
     managers: o.managers,
     credentials,
-    metadata,
+    channelOptions: CLIENT_CHANNEL_OPTIONS,
     executor: new RuntimeExecutor({
       containers,
       ...(o.hostname === undefined ? {} : { hostname: o.hostname }),
@@ -62,13 +65,6 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
   await agent.whenStarted();
 
   const { LogBroker } = loadGrpcObject('logs').swarmd.logs;
-  const asNode: grpc.Interceptor = (options, next) =>
-    new grpc.InterceptingCall(next(options), {
-      start(md, listener, nextStart) {
-        md.merge(metadata());
-        nextStart(md, listener);
-      },
-    });
   let current: { addr: string; client: logspb.LogBrokerClient } | null = null;
   const publisher = new LogPublisher({
     client: () => {
@@ -76,7 +72,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
       if (addr === null) return null;
       if (current?.addr !== addr) {
         current?.client.close();
-        current = { addr, client: new LogBroker(addr, credentials, { interceptors: [asNode] }) };
+        current = { addr, client: new LogBroker(addr, credentials, CLIENT_CHANNEL_OPTIONS) };
       }
       return current.client;
     },

@@ -17,6 +17,8 @@ export interface SwarmdHealth {
   raftId: string;
   isLeader: boolean;
   leaderId: string | null;
+  /** 'worker' for a worker's agent-only swarmd. */
+  role?: string;
   members: { raftId: string; role: string }[];
 }
 
@@ -123,6 +125,7 @@ export class SwarmdCluster {
   readonly baseDir: string;
   readonly nodes: SwarmdProcess[];
   managerToken = '';
+  workerToken = '';
 
   private constructor(baseDir: string, nodes: SwarmdProcess[]) {
     this.baseDir = baseDir;
@@ -177,6 +180,8 @@ export class SwarmdCluster {
       );
       const joinLine = first.stdout.find((l) => /swarmd join --token SWMTKN-1-/.test(l)) ?? '';
       cluster.managerToken = /--token (\S+)/.exec(joinLine)?.[1] ?? '';
+      const workerLine = first.stdout.filter((l) => /swarmd join --token SWMTKN-1-/.test(l))[1] ?? '';
+      cluster.workerToken = /--token (\S+)/.exec(workerLine)?.[1] ?? '';
       for (const n of rest) {
         n.start([
           'join',
@@ -211,7 +216,7 @@ export class SwarmdCluster {
         async () => {
           if (!n.running) throw new Error(`${n.name} exited:\n${n.stderr.slice(-20).join('\n')}`);
           const h = await n.health();
-          return h !== null && h.status === 'ok' && h.leaderId !== null;
+          return h !== null && h.status === 'ok' && (h.leaderId !== null || h.role === 'worker');
         },
         timeoutMs,
       );
@@ -239,7 +244,35 @@ export class SwarmdCluster {
 
   async followers(): Promise<SwarmdProcess[]> {
     const l = await this.leader();
-    return this.nodes.filter((n) => n !== l && n.running);
+    return this.managers().filter((n) => n !== l && n.running);
+  }
+
+  /**
+   * Adds a worker: `swarmd join` with the worker token through the first manager; resolves once its agent
+   * has a session. Killed and cleaned up with the others by {@link destroy}.
+   */
+  async addWorker(name: string): Promise<SwarmdProcess> {
+    const [httpPort] = await freeLoopbackPorts(1);
+    const w = new SwarmdProcess(name, join(this.baseDir, name), '', `127.0.0.1:${httpPort}`);
+    this.nodes.push(w);
+    const first = this.nodes[0] as SwarmdProcess;
+    w.start([
+      'join',
+      '--token',
+      this.workerToken,
+      '--state-dir',
+      w.stateDir,
+      '--http-addr',
+      w.httpAddr,
+      first.listenAddr,
+    ]);
+    await this.waitHealthy([w]);
+    return w;
+  }
+
+  /** The running managers (workers have no raft and no leader). */
+  managers(): SwarmdProcess[] {
+    return this.nodes.filter((n) => n.listenAddr !== '');
   }
 
   /** Starts a stopped node again with `swarmd run`. */

@@ -21,6 +21,8 @@ export interface SessionOptions {
   credentials: grpc.ChannelCredentials;
   /** Metadata for every call (tests name the node with `x-swarmd-test-node-id`). */
   metadata?: () => grpc.Metadata;
+  /** Added to every channel's options (the TLS target name the managers' certificates carry). */
+  channelOptions?: grpc.ChannelOptions;
   /** This node, sent when a session opens. */
   describe: () => Promise<NodeDescription>;
   /** Each assignments message, one at a time. */
@@ -317,6 +319,7 @@ export class Session {
     const client = new dispatcherCtor(addr, this.#o.credentials, {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      ...this.#o.channelOptions,
     });
     const a = new Attempt(addr, client);
     void this.#start(a).catch((err: unknown) => a.end(this.#failure(a, err, 'cannot open a session')));

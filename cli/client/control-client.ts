@@ -27,10 +27,12 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export interface ControlClientOptions {
   target: ControlTarget;
   /**
-   * The channel's credentials: the hook where client TLS slots in (with the identity issue).
+   * The channel's credentials: a node certificate over TCP (`--host`), none on the Unix socket.
    * @default grpc.credentials.createInsecure()
    */
   credentials?: grpc.ChannelCredentials;
+  /** Added to the channel's options (the TLS target name of the managers' certificates). */
+  channelOptions?: grpc.ChannelOptions;
   /** The deadline of each unary call, in ms. @default DEFAULT_CALL_TIMEOUT_MS */
   timeoutMs?: number;
   clock?: Clock;
@@ -77,6 +79,7 @@ export class ControlClient {
     this.#client = new swarmd.control.Control(
       options.target.address,
       options.credentials ?? grpc.credentials.createInsecure(),
+      options.channelOptions ?? {},
     );
   }
 

@@ -1,9 +1,10 @@
 // The cluster object and its join tokens through the Control API, over a real socket.
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
-import { SeededIdSource, testCluster } from '../store/testing/index.js';
+import { rootCADigest } from '../../pki/index.js';
+import { TEST_ROOT_CA, testCluster } from '../store/testing/index.js';
 import { defaultClusterSpec } from './defaults.js';
-import { placeholderDigest, placeholderJoinTokens } from './join-tokens.js';
+import { rootCAJoinTokens } from './join-tokens.js';
 import { assertStatus, type ControlHarness, startControlHarness } from './testing/index.js';
 import { compileClusterSpec } from './validate-cluster.js';
 
@@ -119,7 +120,7 @@ test('GetJoinTokens returns the tokens; RotateJoinToken replaces one role’s to
   const { joinTokens } = await h.call('RotateJoinToken', { role: 'NODE_ROLE_WORKER' });
   t.is(joinTokens?.manager, 'SWMTKN-1-m');
   t.regex(joinTokens?.worker ?? '', /^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$/);
-  t.true(joinTokens?.worker.startsWith(`SWMTKN-1-${placeholderDigest(CLUSTER_ID)}-`));
+  t.true(joinTokens?.worker.startsWith(`SWMTKN-1-${rootCADigest(TEST_ROOT_CA.certificate)}-`));
   const second = (await h.call('RotateJoinToken', { role: 'NODE_ROLE_MANAGER' })).joinTokens;
   t.is(second?.worker, joinTokens?.worker);
   t.not(second?.manager, 'SWMTKN-1-m');
@@ -148,13 +149,13 @@ test('join tokens without a cluster are NOT_FOUND', async (t) => {
   await assertStatus(t, h.call('RotateJoinToken', { role: 'NODE_ROLE_WORKER' }), grpc.status.NOT_FOUND);
 });
 
-test('`placeholderJoinTokens()` is deterministic for a seeded source and differs per draw', (t) => {
+test('`rootCAJoinTokens()` carries the root CA digest and a new secret on every draw', (t) => {
   const cluster = testCluster(CLUSTER_ID);
-  const a = placeholderJoinTokens(new SeededIdSource(5));
-  const b = placeholderJoinTokens(new SeededIdSource(5));
-  const first = a('worker', cluster);
-  t.is(first, b('worker', cluster));
-  t.not(a('worker', cluster), first);
-  t.is(placeholderDigest(CLUSTER_ID).length, 50);
-  t.not(placeholderDigest(CLUSTER_ID), placeholderDigest('c2'.padEnd(25, '0')));
+  let n = 0;
+  const tokens = rootCAJoinTokens((k) => new Uint8Array(k).fill(++n));
+  const first = tokens('worker', cluster);
+  const second = tokens('manager', cluster);
+  t.is(first.slice(0, 59), `SWMTKN-1-${rootCADigest(TEST_ROOT_CA.certificate)}`);
+  t.is(first.slice(0, 59), second.slice(0, 59));
+  t.not(first, second);
 });

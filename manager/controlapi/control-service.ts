@@ -60,7 +60,7 @@ import {
   ObjectInUseError,
   ObjectNotFoundError,
 } from './errors.js';
-import { type JoinTokenGenerator, placeholderJoinTokens } from './join-tokens.js';
+import { type JoinTokenGenerator, rootCAJoinTokens } from './join-tokens.js';
 import { type ClusterSpecInput, compileClusterSpec } from './validate-cluster.js';
 import { compileNetworkSpec, type NetworkSpecInput } from './validate-network.js';
 import { compileNodeSpec, type NodeSpecInput } from './validate-node.js';
@@ -87,7 +87,7 @@ export interface ControlServiceOptions {
    * @default resolves at once (a single manager, tests)
    */
   linearizableRead?: () => Promise<void>;
-  /** Makes join tokens. @default {@link placeholderJoinTokens} over the CSPRNG */
+  /** Makes join tokens. @default {@link rootCAJoinTokens} over the CSPRNG */
   joinTokens?: JoinTokenGenerator;
   /**
    * The live manager status of a manager node, by its raft id (hex): who leads and who is a member come
@@ -229,7 +229,7 @@ export class ControlService {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? nullLogger).child({ module: 'manager/controlapi' });
     this.#read = options.linearizableRead ?? (() => Promise.resolve());
-    this.#tokens = options.joinTokens ?? placeholderJoinTokens();
+    this.#tokens = options.joinTokens ?? rootCAJoinTokens();
     this.#managerStatus = options.managerStatus ?? null;
   }
 

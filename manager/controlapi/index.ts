@@ -36,7 +36,7 @@ export {
 export type { ControlHandlersOptions } from './grpc-handlers.js';
 export { createControlHandlers } from './grpc-handlers.js';
 export type { JoinTokenGenerator } from './join-tokens.js';
-export { placeholderDigest, placeholderJoinTokens } from './join-tokens.js';
+export { rootCAJoinTokens } from './join-tokens.js';
 export type { ControlApiHost, ServeControlApiOptions } from './server.js';
 export { controlServiceDefinition, registerControlService, serveControlApi } from './server.js';
 export type { ClusterSpecInput } from './validate-cluster.js';

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const control = serveControlApi(ctx, { joinTokens: (_role, cluster) => generateJoinToken(cluster.id, randomBytes) });
+ * const control = serveControlApi(ctx, { joinTokens: joinTokenGenerator() }); // manager/ca
  * // on shutdown: await control.stop() (ends the watch streams at once), then server.tryShutdown(...)
  * ```
  */

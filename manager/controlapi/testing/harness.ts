@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { nullLogger } from '../../../common/index.js';
+import { nullLogger, SeededRand } from '../../../common/index.js';
 import { FakeClock } from '../../../common/testing/index.js';
 import { type controlpb, loadGrpcObject } from '../../../proto/index.js';
 import { MemoryStore } from '../../store/index.js';
 import { SeededIdSource } from '../../store/testing/index.js';
 import type { ControlService, ControlServiceOptions } from '../control-service.js';
-import { placeholderJoinTokens } from '../join-tokens.js';
+import { rootCAJoinTokens } from '../join-tokens.js';
 import { serveControlApi } from '../server.js';
 
 type Def = controlpb.ControlDefinition;
@@ -48,6 +48,12 @@ export interface ControlHarnessOptions {
 
 type Callable = (req: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
+/** Bytes from a seeded generator: tokens that tests can repeat. */
+function seededBytes(seed: number): (n: number) => Uint8Array {
+  const rand = new SeededRand(BigInt(seed));
+  return (n) => Uint8Array.from({ length: n }, () => rand.int(256));
+}
+
 export async function startControlHarness(options: ControlHarnessOptions = {}): Promise<ControlHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'swarmd-controlapi-'));
   const clock = new FakeClock();
@@ -63,7 +69,7 @@ export async function startControlHarness(options: ControlHarnessOptions = {}): 
       logger: nullLogger,
       linearizableRead: options.linearizableRead ?? (() => Promise.resolve()),
     },
-    { joinTokens: placeholderJoinTokens(new SeededIdSource((options.seed ?? 1) + 1000)) },
+    { joinTokens: rootCAJoinTokens(seededBytes((options.seed ?? 1) + 1000)) },
   );
   const address = `unix:${join(dir, 'swarmd.sock')}`;
   await new Promise<void>((resolve, reject) =>

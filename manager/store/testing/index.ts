@@ -6,6 +6,7 @@ export type { MockLogEntry, MockProposerOptions } from './mock-proposer.js';
 export { MockProposer } from './mock-proposer.js';
 export type { TestNodeInit, TestServiceInit, TestTaskInit } from './objects.js';
 export {
+  TEST_ROOT_CA,
   testCluster,
   testConfig,
   testNetwork,

@@ -157,6 +157,34 @@ export function testNetwork(id: string, name: string, labels: Record<string, str
   };
 }
 
+/**
+ * A fixed root CA (ECDSA P-256, 20 years from 2026) for test clusters, so that code deriving join tokens
+ * from the cluster's root CA works on them. A test fixture only: its key is public.
+ */
+export const TEST_ROOT_CA = Object.freeze({
+  certificate: [
+    '-----BEGIN CERTIFICATE-----',
+    'MIIBsTCCAVegAwIBAgIQIW0mZGNRi/iBJacGCMwKpzAKBggqhkjOPQQDAjA3MREw',
+    'DwYDVQQDEwhzd2FybS1jYTEiMCAGA1UEChMZYzEwMDAwMDAwMDAwMDAwMDAwMDAw',
+    'MDAwMDAeFw0yNjAxMDEwMDAwMDBaFw00NTEyMjcwMDAwMDBaMDcxETAPBgNVBAMT',
+    'CHN3YXJtLWNhMSIwIAYDVQQKExljMTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMFkw',
+    'EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhIqPeJedIouuPE084ZOBlP65+Ann/5gl',
+    'YEC+ewDE4uqnvCmw5ANeRoOYY3bht/gbgQZPXF1Ws6GMnjl9BBb8J6NFMEMwEgYD',
+    'VR0TAQH/BAgwBgEB/wIBATAOBgNVHQ8BAf8EBAMCAQYwHQYDVR0OBBYEFMj9J8Gm',
+    'pnDLYOnaY9Q2kFKxCTgZMAoGCCqGSM49BAMCA0gAMEUCIQCJQnrPeLEucqyVyTp7',
+    'AvbNF8Y9LJD8kUUzZRLbczt8fgIgf50BvwqqpPec8gyv2372Eml49zXlgeSx3JcJ',
+    'JCO4b1c=',
+    '-----END CERTIFICATE-----',
+  ].join('\n'),
+  key: [
+    '-----BEGIN PRIVATE KEY-----',
+    'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZVFO5Trv1O7KFIt+',
+    'JdDJ4/4+QZ1Q3Dp6psveh5QxZ3ChRANCAASEio94l50ii648TTzhk4GU/rn4Cef/',
+    'mCVgQL57AMTi6qe8KbDkA15Gg5hjduG3+BuBBk9cXVazoYyeOX0EFvwn',
+    '-----END PRIVATE KEY-----',
+  ].join('\n'),
+});
+
 export function testCluster(id: string, name = 'default'): Cluster {
   return {
     id,
@@ -170,6 +198,6 @@ export function testCluster(id: string, name = 'default'): Cluster {
       encryption: { autoLockManagers: false },
     },
     joinTokens: { worker: '', manager: '' },
-    rootCA: { certificate: '', key: '' },
+    rootCA: { certificate: `${TEST_ROOT_CA.certificate}\n`, key: `${TEST_ROOT_CA.key}\n` },
   };
 }
