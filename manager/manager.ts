@@ -11,12 +11,13 @@ import * as grpc from '@grpc/grpc-js';
 import { errorCode, IllegalStateError, type Logger } from '../common/index.js';
 import {
   CLIENT_CHANNEL_OPTIONS,
-  clientCredentials,
   generateJoinToken,
   loadNodeCredentials,
   type NodeCredentials,
   type NodeServerCredentials,
   parseNodeCertificate,
+  type RenewableClientCredentials,
+  renewableClientCredentials,
   serverCredentials,
 } from '../pki/index.js';
 import type { Cluster, managerpb, ObjectKind } from '../proto/index.js';
@@ -130,6 +131,7 @@ export class Manager {
   #peers: PeerClients | null = null;
   #credentials: NodeCredentials | null = null;
   #serverCredentials: NodeServerCredentials | null = null;
+  #clientTls: RenewableClientCredentials | null = null;
   #leadership: Leadership;
   #context: ManagerContext | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -190,6 +192,26 @@ export class Manager {
     if (this.#credentials === null)
       throw new IllegalStateError('Cannot read the credentials: the manager has not started');
     return this.#credentials;
+  }
+
+  /**
+   * The client credentials of this manager's channels to the others (its agent may dial with them too):
+   * one set, so that a renewal updates every channel. @throws IllegalStateError before start
+   */
+  get clientTls(): RenewableClientCredentials {
+    if (this.#clientTls === null)
+      throw new IllegalStateError('Cannot read the client credentials: the manager has not started');
+    return this.#clientTls;
+  }
+
+  /**
+   * Serves and dials with renewed credentials from now on (a renewal: same node, same cluster); open
+   * connections keep theirs.
+   */
+  useCredentials(creds: NodeCredentials): void {
+    this.#serverCredentials?.update(creds);
+    this.#clientTls?.update(creds);
+    this.#credentials = creds;
   }
 
   /** The path of the Unix socket, or null without one (or before start). */
@@ -276,11 +298,10 @@ export class Manager {
     const { creds, fresh } = await this.#credentialsFor(dir, existing);
     this.#credentials = creds;
     const cert = parseNodeCertificate(creds.certPem);
-    this.#peers = new PeerClients(
-      o.clock,
-      clientCredentials({ ...creds, clusterId: cert.clusterId }),
-      CLIENT_CHANNEL_OPTIONS,
-    );
+    // One set of client credentials for every channel to the other managers, updated by a renewal.
+    const tls = renewableClientCredentials({ ...creds, clusterId: cert.clusterId });
+    this.#clientTls = tls;
+    this.#peers = new PeerClients(o.clock, tls.credentials, CLIENT_CHANNEL_OPTIONS);
 
     // 1. The one server: the cluster port first (a joiner needs its port before it asks to join). TLS on
     // the port; every call is checked against the callers' roles (cluster-authz.ts).
@@ -354,7 +375,7 @@ export class Manager {
       ...o.raft,
       transport: {
         server,
-        channelCredentials: clientCredentials({ ...creds, clusterId: cert.clusterId }),
+        channelCredentials: tls.credentials,
         channelOptions: CLIENT_CHANNEL_OPTIONS,
       },
       logger: o.logger,
@@ -594,7 +615,7 @@ export class Manager {
       runWhileLeader: (name, task) => this.#leadership.add(name, task),
       caller: (call) => callerIdentity(authz, call),
       dial: {
-        credentials: clientCredentials({ ...this.credentials, clusterId: identity.clusterId }),
+        credentials: (this.#clientTls as RenewableClientCredentials).credentials,
         options: CLIENT_CHANNEL_OPTIONS,
       },
     };

@@ -16,6 +16,8 @@ export type { AuthorizableCall, AuthorizeOptions, PeerIdentity, PeerIdentityOpti
 export { authorize, peerCertificate, peerIdentity } from './authorize.js';
 export type { CACallOptions, IssuedCredentials } from './ca-client.js';
 export { fetchRootCAUnverified, joinCluster, renewNodeCertificate } from './ca-client.js';
+export type { CertificateRenewerOptions } from './certificate-renewer.js';
+export { CertificateRenewer } from './certificate-renewer.js';
 export {
   CredentialsFileError,
   InvalidPkiObjectError,
@@ -68,11 +70,12 @@ export { nextRenewalTime, RenewalSchedule } from './renewal-schedule.js';
 export { MANAGER_OU, MANAGER_TLS_NAME, ouToRole, ROOT_CA_CN, roleToOU, WORKER_OU } from './roles.js';
 export type { CreateRootCAOptions, RootCA } from './root-ca.js';
 export { createRootCA, DEFAULT_ROOT_CA_VALIDITY_MS } from './root-ca.js';
-export type { ClientCredentialsOptions, ServerTlsMaterial } from './tls.js';
+export type { ClientCredentialsOptions, RenewableClientCredentials, ServerTlsMaterial } from './tls.js';
 export {
   bootstrapClientCredentials,
   CLIENT_CHANNEL_OPTIONS,
   clientCredentials,
   NodeServerCredentials,
+  renewableClientCredentials,
   serverCredentials,
 } from './tls.js';

@@ -89,6 +89,21 @@ export interface ClientCredentialsOptions {
  * `clusterId` is given, and presents the node's certificate when given.
  */
 export function clientCredentials(options: ClientCredentialsOptions): grpc.ChannelCredentials {
+  return renewableClientCredentials(options).credentials;
+}
+
+/** Client credentials whose certificate can be replaced (a renewal) without new channels. */
+export interface RenewableClientCredentials {
+  readonly credentials: grpc.ChannelCredentials;
+  /**
+   * New connections present this key and certificate from now on; open ones keep theirs (TLS checks a
+   * certificate only at the handshake, and the old one is still valid when a renewal happens).
+   */
+  update(material: { keyPem: string; certPem: string }): void;
+}
+
+/** {@link clientCredentials} that a renewal can update in place. */
+export function renewableClientCredentials(options: ClientCredentialsOptions): RenewableClientCredentials {
   if ((options.keyPem === undefined) !== (options.certPem === undefined))
     throw new TypeError('clientCredentials: keyPem and certPem go together');
   const ctx = createSecureContext({
@@ -96,7 +111,7 @@ export function clientCredentials(options: ClientCredentialsOptions): grpc.Chann
     minVersion: MIN_TLS_VERSION,
     ...(options.keyPem === undefined ? {} : { key: options.keyPem, cert: options.certPem }),
   });
-  return grpc.credentials.createFromSecureContext(ctx, {
+  const credentials = grpc.credentials.createFromSecureContext(ctx, {
     checkServerIdentity: (host: string, cert: PeerCertificate) => {
       const err = checkServerIdentity(host, cert);
       if (err !== undefined) return err;
@@ -109,6 +124,19 @@ export function clientCredentials(options: ClientCredentialsOptions): grpc.Chann
       return undefined;
     },
   });
+  return {
+    credentials,
+    update(material) {
+      // Checked first: a pair that does not go together must not half-replace the one in use.
+      createSecureContext({ key: material.keyPem, cert: material.certPem });
+      // The secure context grpc-js connects with is node's; replacing its certificate and key (certificate
+      // first, so that the key always matches it) makes every new handshake present the renewed pair.
+      const native = (ctx as unknown as { context: { setCert(c: string): void; setKey(k: string): void } })
+        .context;
+      native.setCert(material.certPem);
+      native.setKey(material.keyPem);
+    },
+  };
 }
 
 /**

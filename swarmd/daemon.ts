@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { createLogger, errorMessage, type Logger } from '../common/index.js';
+import { createLogger, errorMessage, type Logger, randomSeededRand, systemClock } from '../common/index.js';
 import { serveControlApi } from '../manager/controlapi/index.js';
 import type { ManagerService } from '../manager/index.js';
 import {
@@ -15,7 +15,12 @@ import {
   StateDirError,
   serveRunningCluster,
 } from '../manager/index.js';
-import { loadNodeCredentials, parseNodeCertificate } from '../pki/index.js';
+import {
+  CertificateRenewer,
+  loadNodeCredentials,
+  parseNodeCertificate,
+  renewableClientCredentials,
+} from '../pki/index.js';
 import type { DaemonConfig } from './cluster-flags.js';
 import { type HealthServer, health, startHealthServer, workerHealth } from './health-server.js';
 import { type NodeAgent, startNodeAgent } from './node-agent.js';
@@ -139,11 +144,15 @@ async function runWorker(
     );
     return 1;
   }
+  const tls = renewableClientCredentials({
+    ...credentials,
+    clusterId: parseNodeCertificate(credentials.certPem).clusterId,
+  });
   let nodeAgent: NodeAgent;
   try {
     nodeAgent = await startNodeAgent({
       stateDir: config.stateDir,
-      credentials,
+      tls,
       managers: st.managers,
       runtimeRoot: config.agent.runtimeRoot,
       cgroupParent: config.agent.cgroupParent,
@@ -153,6 +162,19 @@ async function runWorker(
     io.err(`swarmd: cannot start the agent: ${errorMessage(err)}\n`);
     return 1;
   }
+  const renewer = new CertificateRenewer({
+    stateDir: config.stateDir,
+    current: credentials,
+    managers: () => {
+      const now = nodeAgent.agent.status().session?.manager;
+      return now === undefined ? st.managers : [now, ...st.managers.filter((m) => m !== now)];
+    },
+    onRenewed: (creds) => tls.update(creds),
+    clock: systemClock,
+    rand: randomSeededRand(),
+    logger,
+  });
+  renewer.start();
   let healthServer: HealthServer | null = null;
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -177,6 +199,7 @@ async function runWorker(
     io.err(`swarmd: --http-addr: cannot listen: ${errorMessage(err)}\n`);
     return 1;
   } finally {
+    await renewer.stop();
     await healthServer?.close();
     // Containers outlive the agent: a restarted swarmd re-adopts them.
     await nodeAgent.stop();
@@ -206,6 +229,7 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
   process.on('SIGINT', onSignal);
   let healthServer: HealthServer | null = null;
   let nodeAgent: NodeAgent | null = null;
+  let renewer: CertificateRenewer | null = null;
   const done = manager.run();
   done.catch(() => {});
   try {
@@ -231,7 +255,7 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
       try {
         nodeAgent = await startNodeAgent({
           stateDir: config.stateDir,
-          credentials: manager.credentials,
+          tls: manager.clientTls,
           managers: [id.advertiseAddr],
           runtimeRoot: config.agent.runtimeRoot,
           cgroupParent: config.agent.cgroupParent,
@@ -243,6 +267,17 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
         return 1;
       }
     }
+    renewer = new CertificateRenewer({
+      stateDir: config.stateDir,
+      current: manager.credentials,
+      // Its own CA: every manager signs with the cluster's root CA key.
+      managers: () => [id.advertiseAddr],
+      onRenewed: (creds) => manager.useCredentials(creds),
+      clock: systemClock,
+      rand: randomSeededRand(),
+      logger,
+    });
+    renewer.start();
     if (config.mode === 'init') {
       try {
         const cluster = await manager.waitForCluster(60_000);
@@ -276,6 +311,7 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await renewer?.stop();
     await healthServer?.close();
     // Containers outlive the agent: a restarted swarmd re-adopts them.
     await nodeAgent?.stop();

@@ -9,19 +9,14 @@ import { Agent } from '../agent/index.js';
 import { LogPublisher } from '../agent/logs/index.js';
 import { RuntimeExecutor } from '../agent/runtime/index.js';
 import { type Logger, randomSeededRand, systemClock } from '../common/index.js';
-import {
-  CLIENT_CHANNEL_OPTIONS,
-  clientCredentials,
-  type NodeCredentials,
-  parseNodeCertificate,
-} from '../pki/index.js';
+import { CLIENT_CHANNEL_OPTIONS, type RenewableClientCredentials } from '../pki/index.js';
 import { loadGrpcObject, type logspb } from '../proto/index.js';
 import { LocalContainers, OciRuntime } from '../runtime-native/ts/index.js';
 
 export interface NodeAgentOptions {
   stateDir: string;
-  /** The node's certificates: it calls the managers as the node they name. */
-  credentials: NodeCredentials;
+  /** The node's client TLS (its certificate): it calls the managers as that node; a renewal updates it. */
+  tls: RenewableClientCredentials;
   /** Managers' cluster addresses to start from. */
   managers: string[];
   runtimeRoot: string;
@@ -43,10 +38,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
     stateDir: join(o.stateDir, 'containers'),
     cgroupParent: o.cgroupParent,
   });
-  const credentials = clientCredentials({
-    ...o.credentials,
-    clusterId: parseNodeCertificate(o.credentials.certPem).clusterId,
-  });
+  const credentials = o.tls.credentials;
   const agent = new Agent({
     stateDir: join(o.stateDir, 'agent'),
     managers: o.managers,
