@@ -5,6 +5,18 @@
  * {@link ReplicatedNode.propose}. See README.md for the loop, the request lifecycle and membership.
  */
 
+export type { DataKeyFileOptions, DataKeyState } from './encryption/index.js';
+export {
+  DataKeyFileError,
+  generateUnlockKey,
+  InvalidUnlockKeyError,
+  LockedError,
+  loadOrCreateDataKey,
+  parseUnlockKey,
+  readDataKeyState,
+  rewrapDataKey,
+  WrongUnlockKeyError,
+} from './encryption/index.js';
 export type { DropReason, MembershipProblem, TimedOperation } from './errors.js';
 export {
   MembershipError,
@@ -32,4 +44,4 @@ export type {
 } from './replicated-node.js';
 export { ReplicatedNode } from './replicated-node.js';
 export type { StateMachine } from './state-machine.js';
-export { WalCorruptError, WalFailedError } from './storage/index.js';
+export { WalCorruptError, WalFailedError, WrongDataKeyError } from './storage/index.js';

@@ -129,9 +129,9 @@ function checkRecovered(s: DiskStorage, m: Model, snap: Snapshot | null): string
   return checkLive(s, m, index);
 }
 
-async function run(keep: number, steps: Step[]): Promise<void> {
+async function run(keep: number, steps: Step[], dataKey: Uint8Array | null = null): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'swarmd-storage-model-'));
-  const opts = { segmentBytes: 1024, preallocateBytes: 0, keepSnapshots: keep };
+  const opts = { segmentBytes: 1024, preallocateBytes: 0, keepSnapshots: keep, dataKey };
   let s: DiskStorage | null = await DiskStorage.open(dir, opts);
   const m: Model = {
     keep,
@@ -265,6 +265,19 @@ test('random saves, overwrites, snapshots, compactions, leader snapshots and dam
       (keep, steps) => run(keep, steps),
     ),
     { numRuns: 150 },
+  );
+  t.pass();
+});
+
+test('the same with every entry and snapshot sealed with a data key', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 3 }),
+      fc.array(step, { minLength: 1, maxLength: 50 }),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      (keep, steps, key) => run(keep, steps, key),
+    ),
+    { numRuns: 60 },
   );
   t.pass();
 });

@@ -89,3 +89,38 @@ export class NoUsableSnapshotError extends SwarmError {
     });
   }
 }
+
+function keyName(id: number): string {
+  return id.toString(16).padStart(8, '0');
+}
+
+/**
+ * The data on disk and the data key given do not go together: sealed with another key, sealed while no
+ * key was given, or in clear while a key was given. Thrown before anything was changed on disk; never
+ * taken for damage (no torn-tail truncation, no snapshot fallback). Key ids are `Sealer.keyId`; null
+ * means "none" (data in clear, or no key given).
+ */
+export class WrongDataKeyError extends SwarmError {
+  readonly file: string;
+  readonly onDiskKeyId: number | null;
+  readonly givenKeyId: number | null;
+
+  constructor(file: string, onDiskKeyId: number | null, givenKeyId: number | null) {
+    const problem =
+      onDiskKeyId === null
+        ? 'is not encrypted, but a data key was given (a data directory written without one cannot be opened with one)'
+        : givenKeyId === null
+          ? `is encrypted with data key ${keyName(onDiskKeyId)}, and no data key was given`
+          : `is encrypted with data key ${keyName(onDiskKeyId)}, not with the given key ${keyName(givenKeyId)}`;
+    super('ERR_RAFT_WRONG_DATA_KEY', `Cannot open the Raft storage: ${file} ${problem}`, {
+      fields: {
+        file,
+        'raft.dataKeyOnDisk': onDiskKeyId === null ? null : keyName(onDiskKeyId),
+        'raft.dataKeyGiven': givenKeyId === null ? null : keyName(givenKeyId),
+      },
+    });
+    this.file = file;
+    this.onDiskKeyId = onDiskKeyId;
+    this.givenKeyId = givenKeyId;
+  }
+}

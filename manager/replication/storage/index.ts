@@ -2,7 +2,8 @@
  * @module manager/replication/storage — the durable Raft storage under the replication driver: a
  * write-ahead log of CRC-checked records in segment files with group commit ({@link Wal}), snapshot files
  * written atomically ({@link Snapshotter}), and the two put together behind raft's `Storage` interface
- * ({@link DiskStorage}). See README.md for the on-disk formats and the recovery rules.
+ * ({@link DiskStorage}); with a data key, every entry's and snapshot's data sealed with AES-256-GCM
+ * ({@link Sealer}). See README.md for the on-disk formats and the recovery rules.
  */
 
 export type { ReadyToPersist, RecoveredState } from './disk-storage.js';
@@ -13,6 +14,7 @@ export {
   WalCorruptError,
   WalFailedError,
   WalSnapshotNotFoundError,
+  WrongDataKeyError,
 } from './errors.js';
 export type {
   CompiledDiskStorageOptions,
@@ -24,6 +26,7 @@ export type {
 } from './options.js';
 export { compileDiskStorageOptions, compileSnapshotterOptions, compileWalOptions } from './options.js';
 export type { SnapshotMarker } from './record.js';
+export { DATA_KEY_BYTES, Sealer } from './sealer.js';
 export type { SnapshotFile } from './snapshotter.js';
 export { Snapshotter, snapshotName } from './snapshotter.js';
 export type { StorageFs } from './storage-fs.js';

@@ -1,4 +1,5 @@
 import { type Logger, nullLogger } from '../../../common/index.js';
+import { Sealer } from './sealer.js';
 import { nodeStorageFs, type StorageFs } from './storage-fs.js';
 
 const MiB = 1024 * 1024;
@@ -14,6 +15,12 @@ export interface WalOptions {
    * third more syncs per second on ext4). 0 turns it off. @default 1 MiB
    */
   preallocateBytes?: number;
+  /**
+   * The manager's data encryption key (32 bytes): entries' data sealed with AES-256-GCM. Without it
+   * entries are written in clear. A log is opened with the key it was written with, or fails
+   * (`WrongDataKeyError`). null: none. @default none
+   */
+  dataKey?: Uint8Array | null;
   /** @default a logger that drops everything */
   logger?: Logger;
   /** @default the real file system ({@link nodeStorageFs}) */
@@ -24,6 +31,9 @@ export interface WalOptions {
 export interface CompiledWalOptions {
   readonly segmentBytes: number;
   readonly preallocateBytes: number;
+  readonly dataKey: Uint8Array | null;
+  /** Seals with the data key; null: in clear. */
+  readonly sealer: Sealer | null;
   readonly logger: Logger;
   readonly fs: StorageFs;
 }
@@ -32,6 +42,8 @@ export interface CompiledWalOptions {
 export interface SnapshotterOptions {
   /** How many snapshot files `prune()` keeps, newest first; at least 1. @default 2 */
   keep?: number;
+  /** The data encryption key (32 bytes): snapshot data sealed with AES-256-GCM. @default null (in clear) */
+  dataKey?: Uint8Array | null;
   /** @default a logger that drops everything */
   logger?: Logger;
   /** @default the real file system */
@@ -41,6 +53,8 @@ export interface SnapshotterOptions {
 /** {@link SnapshotterOptions} validated, with every default filled in. */
 export interface CompiledSnapshotterOptions {
   readonly keep: number;
+  readonly dataKey: Uint8Array | null;
+  readonly sealer: Sealer | null;
   readonly logger: Logger;
   readonly fs: StorageFs;
 }
@@ -56,6 +70,14 @@ export interface DiskStorageOptions {
    * snapshot falls back to the one before it on restart. At least 1. @default 2
    */
   keepSnapshots?: number;
+  /**
+   * The manager's data encryption key (32 random bytes, from `loadOrCreateDataKey` of
+   * `manager/replication/encryption`): every entry's data and every snapshot's data is sealed with
+   * AES-256-GCM before it reaches the disk, and opened when read. The storage must always be opened with
+   * the key it was written with (`WrongDataKeyError` otherwise, before anything changes). null: none.
+   * @default none: everything in clear
+   */
+  dataKey?: Uint8Array | null;
   /** @default a logger that drops everything */
   logger?: Logger;
   /** @default the real file system */
@@ -75,6 +97,10 @@ function integer(name: string, v: number, min: number, max: number): number {
   return v;
 }
 
+function sealerOf(dataKey: Uint8Array | null | undefined): Sealer | null {
+  return dataKey === undefined || dataKey === null ? null : new Sealer(dataKey);
+}
+
 /**
  * Validates {@link WalOptions} and fills in the defaults.
  * @throws RangeError naming the first invalid option
@@ -83,6 +109,8 @@ export function compileWalOptions(options: WalOptions = {}): CompiledWalOptions 
   return {
     segmentBytes: integer('segmentBytes', options.segmentBytes ?? 64 * MiB, 1024, 1024 * MiB),
     preallocateBytes: integer('preallocateBytes', options.preallocateBytes ?? MiB, 0, 256 * MiB),
+    dataKey: options.dataKey ?? null,
+    sealer: sealerOf(options.dataKey),
     logger: (options.logger ?? nullLogger).child({ module: LOG_MODULE }),
     fs: options.fs ?? nodeStorageFs,
   };
@@ -95,6 +123,8 @@ export function compileWalOptions(options: WalOptions = {}): CompiledWalOptions 
 export function compileSnapshotterOptions(options: SnapshotterOptions = {}): CompiledSnapshotterOptions {
   return {
     keep: integer('keep', options.keep ?? 2, 1, 1000),
+    dataKey: options.dataKey ?? null,
+    sealer: sealerOf(options.dataKey),
     logger: (options.logger ?? nullLogger).child({ module: LOG_MODULE }),
     fs: options.fs ?? nodeStorageFs,
   };
@@ -110,6 +140,7 @@ export function compileDiskStorageOptions(options: DiskStorageOptions = {}): Com
   const wal = compileWalOptions({
     ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
     ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }),
+    ...(options.dataKey === undefined ? {} : { dataKey: options.dataKey }),
     logger,
     fs,
   });
@@ -117,6 +148,7 @@ export function compileDiskStorageOptions(options: DiskStorageOptions = {}): Com
   try {
     snap = compileSnapshotterOptions({
       ...(options.keepSnapshots === undefined ? {} : { keep: options.keepSnapshots }),
+      ...(options.dataKey === undefined ? {} : { dataKey: options.dataKey }),
       logger,
       fs,
     });

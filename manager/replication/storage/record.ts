@@ -1,5 +1,6 @@
 import type { Entry, EntryType, HardState } from '../../raft/index.js';
 import { crc32 } from './crc32.js';
+import { Cipher, SEAL_OVERHEAD, type Sealer } from './sealer.js';
 
 /**
  * The WAL's record format (see README.md). Every record is a 16-byte header, a body, and zero padding to
@@ -15,10 +16,12 @@ import { crc32 } from './crc32.js';
  * 16  body, then 0..7 zero bytes
  * ```
  *
- * Bodies: entry = term u64, index u64, type u8 (0 normal, 1 conf change), data; hard state = term u64,
- * vote u64, commit u64; snapshot marker = index u64, term u64, kind u8; segment head = magic u32, version
- * u32, seq u64, first index u64, then the hard state and the latest snapshot marker (index, term) in force
- * when the segment was started. Indexes and terms are JS numbers, exact up to 2^53; a larger one is corrupt.
+ * Bodies: entry = term u64, index u64, type u8 (0 normal, 1 conf change), data; sealed entry = the same
+ * 17 bytes in clear, then nonce (12), the data encrypted, tag (16), the 17 bytes being the additional
+ * authenticated data; hard state = term u64, vote u64, commit u64; snapshot marker = index u64, term u64,
+ * kind u8; segment head = magic u32, version u32, seq u64, first index u64, then the hard state and the
+ * latest snapshot marker (index, term) in force when the segment was started, then (version 2) cipher u32
+ * (0 clear, 1 AES-256-GCM) and key id u32. Indexes and terms are JS numbers, exact up to 2^53; a larger one is corrupt.
  */
 
 export const HEADER_BYTES = 16;
@@ -30,6 +33,8 @@ export const RecordType = {
   entry: 2,
   hardState: 3,
   snapshot: 4,
+  /** An entry whose data is sealed with the data key (in a segment whose head names the cipher). */
+  sealedEntry: 5,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -49,12 +54,14 @@ export const SnapshotKind = {
 export type SnapshotKind = (typeof SnapshotKind)[keyof typeof SnapshotKind];
 
 export const SEGMENT_MAGIC = 0x4c415753; // "SWAL" read as a little-endian u32
-export const FORMAT_VERSION = 1;
+/** Version 2 added the cipher and key id to the segment head; version 1 heads (data in clear) still read. */
+export const FORMAT_VERSION = 2;
 
 export const ENTRY_BODY_FIXED = 17;
 export const HARD_STATE_BODY = 24;
 export const SNAPSHOT_BODY = 17;
-export const SEGMENT_BODY = 64;
+export const SEGMENT_BODY = 72;
+const SEGMENT_BODY_V1 = 64;
 
 const TWO_32 = 0x1_0000_0000;
 /** The high word of 2^53: a u64 whose high word reaches it is not an exact JS number. */
@@ -72,6 +79,10 @@ export interface SegmentHead {
   readonly firstIndex: number;
   readonly hardState: HardState;
   readonly snapshot: SnapshotMarker;
+  /** How the segment's entries are sealed ({@link Cipher.none}: in clear). */
+  readonly cipher: Cipher;
+  /** The id of the data key that seals them (`Sealer.keyId`); 0 in clear. */
+  readonly keyId: number;
 }
 
 /** `n` rounded up to a multiple of 8 (exact for any length, unlike `(n + 7) & ~7` past 2^31). */
@@ -87,8 +98,15 @@ export function recordBytes(bodyBytes: number): number {
   return HEADER_BYTES + align8(bodyBytes);
 }
 
+/** The largest entry data a sealed record holds. */
+export const MAX_SEALED_ENTRY_DATA = MAX_ENTRY_DATA - SEAL_OVERHEAD;
+
 export function entryRecordBytes(e: Entry): number {
   return HEADER_BYTES + align8(ENTRY_BODY_FIXED + e.data.byteLength);
+}
+
+export function sealedEntryRecordBytes(e: Entry): number {
+  return HEADER_BYTES + align8(ENTRY_BODY_FIXED + SEAL_OVERHEAD + e.data.byteLength);
 }
 
 function writeU64(buf: Buffer, off: number, n: number): void {
@@ -130,6 +148,19 @@ export function writeEntry(buf: Buffer, off: number, e: Entry, flags: number): n
   return seal(buf, off, RecordType.entry, flags, ENTRY_BODY_FIXED + e.data.byteLength);
 }
 
+/**
+ * Encodes an entry record whose data is sealed by `sealer`, term, index and type authenticated with it
+ * (room: {@link sealedEntryRecordBytes}); returns its end.
+ */
+export function writeSealedEntry(buf: Buffer, off: number, e: Entry, flags: number, sealer: Sealer): number {
+  const b = off + HEADER_BYTES;
+  writeU64(buf, b, e.term);
+  writeU64(buf, b + 8, e.index);
+  buf[b + 16] = e.type === 'confChange' ? 1 : 0;
+  const end = sealer.sealInto(buf, b + ENTRY_BODY_FIXED, e.data, buf.subarray(b, b + ENTRY_BODY_FIXED));
+  return seal(buf, off, RecordType.sealedEntry, flags, end - b);
+}
+
 function writeHardStateBody(buf: Buffer, b: number, hs: HardState): void {
   writeU64(buf, b, hs.term);
   buf.writeBigUInt64LE(hs.vote, b + 8);
@@ -164,6 +195,8 @@ export function writeSegmentHead(buf: Buffer, off: number, head: SegmentHead): n
   writeHardStateBody(buf, b + 24, head.hardState);
   writeU64(buf, b + 48, head.snapshot.index);
   writeU64(buf, b + 56, head.snapshot.term);
+  buf.writeUInt32LE(head.cipher, b + 64);
+  buf.writeUInt32LE(head.keyId, b + 68);
   return seal(buf, off, RecordType.segment, 0, SEGMENT_BODY);
 }
 
@@ -229,6 +262,24 @@ export function readEntry(buf: Buffer, b: number, bodyEnd: number): Entry | null
   return { term, index, type, data: buf.subarray(b + ENTRY_BODY_FIXED, bodyEnd) };
 }
 
+/**
+ * A sealed entry record's entry, its data opened with `sealer` (a new buffer); null when it cannot be
+ * decoded, 'unauthentic' when the data does not open (tampered with, moved, or another key).
+ */
+export function readSealedEntry(
+  buf: Buffer,
+  b: number,
+  bodyEnd: number,
+  sealer: Sealer,
+): Entry | null | 'unauthentic' {
+  if (bodyEnd - b < ENTRY_BODY_FIXED + SEAL_OVERHEAD) return null;
+  const fixed = readEntry(buf, b, b + ENTRY_BODY_FIXED);
+  if (fixed === null) return null;
+  const data = sealer.open(buf, b + ENTRY_BODY_FIXED, bodyEnd, buf.subarray(b, b + ENTRY_BODY_FIXED));
+  if (data === null) return 'unauthentic';
+  return { term: fixed.term, index: fixed.index, type: fixed.type, data };
+}
+
 function readHardStateBody(buf: Buffer, b: number): HardState | null {
   const term = readU64(buf, b);
   const vote = buf.readBigUInt64LE(b + 8);
@@ -256,10 +307,14 @@ export function readSnapshot(
 }
 
 export function readSegmentHead(buf: Buffer, b: number, bodyEnd: number): SegmentHead | string {
-  if (bodyEnd - b !== SEGMENT_BODY) return `has a segment head of ${bodyEnd - b} bytes, not ${SEGMENT_BODY}`;
-  if (buf.readUInt32LE(b) !== SEGMENT_MAGIC) return 'does not start with the WAL magic number';
+  if (bodyEnd - b < 8 || buf.readUInt32LE(b) !== SEGMENT_MAGIC)
+    return 'does not start with the WAL magic number';
   const version = buf.readUInt32LE(b + 4);
-  if (version !== FORMAT_VERSION) return `has format version ${version}; this build reads ${FORMAT_VERSION}`;
+  if (version !== FORMAT_VERSION && version !== 1)
+    return `has format version ${version}; this build reads 1 and ${FORMAT_VERSION}`;
+  const size = version === 1 ? SEGMENT_BODY_V1 : SEGMENT_BODY;
+  if (bodyEnd - b !== size)
+    return `has a version ${version} segment head of ${bodyEnd - b} bytes, not ${size}`;
   const seq = readU64(buf, b + 8);
   const firstIndex = readU64(buf, b + 16);
   const hardState = readHardStateBody(buf, b + 24);
@@ -267,5 +322,14 @@ export function readSegmentHead(buf: Buffer, b: number, bodyEnd: number): Segmen
   const term = readU64(buf, b + 56);
   if (seq < 0 || firstIndex < 0 || hardState === null || index < 0 || term < 0)
     return 'has a segment head with an out-of-range number';
-  return { seq, firstIndex, hardState, snapshot: { index, term } };
+  let cipher: Cipher = Cipher.none;
+  let keyId = 0;
+  if (version !== 1) {
+    const c = buf.readUInt32LE(b + 64);
+    if (c !== Cipher.none && c !== Cipher.aes256gcm)
+      return `has a segment head naming the unknown cipher ${c}`;
+    cipher = c;
+    keyId = buf.readUInt32LE(b + 68);
+  }
+  return { seq, firstIndex, hardState, snapshot: { index, term }, cipher, keyId };
 }

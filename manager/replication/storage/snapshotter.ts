@@ -2,13 +2,14 @@ import { dirname, join } from 'node:path';
 import { errorCode } from '../../../common/index.js';
 import type { ConfState, Snapshot } from '../../raft/index.js';
 import { crc32 } from './crc32.js';
-import { NoUsableSnapshotError, SnapshotCorruptError } from './errors.js';
+import { NoUsableSnapshotError, SnapshotCorruptError, WrongDataKeyError } from './errors.js';
 import {
   type CompiledSnapshotterOptions,
   compileSnapshotterOptions,
   type SnapshotterOptions,
 } from './options.js';
 import { readU64, type SnapshotMarker } from './record.js';
+import { Cipher, SEAL_OVERHEAD, type Sealer } from './sealer.js';
 
 /**
  * Snapshot file format (little-endian):
@@ -23,9 +24,15 @@ import { readU64, type SnapshotMarker } from './record.js';
  * 32  metadata: index u64, term u64, voters u32, learners u32, then each voter and learner id as u64
  * 32+M  data
  * ```
+ * Version 1: the data in clear. Version 2: the data sealed with the data key; the data section (D bytes,
+ * which the data checksum covers) is then cipher u32 (1: AES-256-GCM), key id u32, nonce (12), the
+ * data encrypted, tag (16), with bytes 0..7, the metadata and the cipher and key id as the additional
+ * authenticated data (a sealed snapshot does not open under another index, term or membership).
  */
 const MAGIC = 0x4e535753; // "SWSN"
-const VERSION = 1;
+const CLEAR = 1;
+const SEALED = 2;
+const SEALED_PREFIX = 8;
 const HEADER = 32;
 const NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
 
@@ -47,7 +54,8 @@ function writeU64(buf: Buffer, off: number, n: number): void {
   buf.writeUInt32LE((n - lo) / 0x1_0000_0000, off + 4);
 }
 
-function encodeHead(snap: Snapshot): Buffer {
+/** The header and metadata, and the data section (sealed when `sealer` is given). */
+function encode(snap: Snapshot, sealer: Sealer | null): { head: Buffer; data: Uint8Array } {
   const { index, term, confState } = snap.metadata;
   const m = 24 + 8 * (confState.voters.length + confState.learners.length);
   const buf = Buffer.alloc(HEADER + m);
@@ -62,29 +70,64 @@ function encodeHead(snap: Snapshot): Buffer {
     off += 8;
   }
   buf.writeUInt32LE(MAGIC, 0);
-  buf.writeUInt32LE(VERSION, 4);
+  buf.writeUInt32LE(sealer === null ? CLEAR : SEALED, 4);
   buf.writeUInt32LE(m, 8);
   buf.writeUInt32LE(crc32(buf, b, b + m), 12);
-  writeU64(buf, 16, snap.data.byteLength);
-  buf.writeUInt32LE(crc32(snap.data), 24);
+  let data = snap.data;
+  if (sealer !== null) {
+    const section = Buffer.allocUnsafe(SEALED_PREFIX + SEAL_OVERHEAD + data.byteLength);
+    section.writeUInt32LE(Cipher.aes256gcm, 0);
+    section.writeUInt32LE(sealer.keyId, 4);
+    sealer.sealInto(section, SEALED_PREFIX, data, snapshotAad(buf, b, b + m, section));
+    data = section;
+  }
+  writeU64(buf, 16, data.byteLength);
+  buf.writeUInt32LE(crc32(data), 24);
   buf.writeUInt32LE(crc32(buf, 0, 28), 28);
-  return buf;
+  return { head: buf, data };
 }
 
-/** Decodes a whole snapshot file; a string says what is wrong. */
-function decode(buf: Buffer): Snapshot | string {
+/** What a sealed snapshot's data is authenticated with: magic and version, metadata, cipher and key id. */
+function snapshotAad(head: Buffer, metaStart: number, metaEnd: number, section: Buffer): Buffer {
+  return Buffer.concat([
+    head.subarray(0, 8),
+    head.subarray(metaStart, metaEnd),
+    section.subarray(0, SEALED_PREFIX),
+  ]);
+}
+
+/**
+ * Decodes a whole snapshot file, opening sealed data with `sealer`; a string says what is wrong.
+ * @throws WrongDataKeyError when the file is sealed with another key than `sealer`'s, or the key is
+ *   missing, or the file is in clear while a key is given (not damage: the file is left alone)
+ */
+function decode(buf: Buffer, sealer: Sealer | null, path: string): Snapshot | string {
   if (buf.length < HEADER) return `it is ${buf.length} bytes, shorter than its header`;
   if (buf.readUInt32LE(28) !== crc32(buf, 0, 28)) return 'its header fails its checksum';
   if (buf.readUInt32LE(0) !== MAGIC) return 'it does not start with the snapshot magic number';
   const version = buf.readUInt32LE(4);
-  if (version !== VERSION) return `it has format version ${version}; this build reads ${VERSION}`;
+  if (version !== CLEAR && version !== SEALED)
+    return `it has format version ${version}; this build reads ${CLEAR} and ${SEALED}`;
   const m = buf.readUInt32LE(8);
   const d = readU64(buf, 16);
   if (d < 0 || buf.length !== HEADER + m + d)
     return `it is ${buf.length} bytes, but its header says ${HEADER + m + d}: truncated or extended`;
   if (buf.readUInt32LE(12) !== crc32(buf, HEADER, HEADER + m)) return 'its metadata fails its checksum';
-  const data = buf.subarray(HEADER + m);
+  let data = buf.subarray(HEADER + m);
   if (buf.readUInt32LE(24) !== crc32(data)) return 'its data fails its checksum';
+  if (version === CLEAR && sealer !== null) throw new WrongDataKeyError(path, null, sealer.keyId);
+  if (version === SEALED) {
+    if (data.length < SEALED_PREFIX + SEAL_OVERHEAD) return 'its sealed data is shorter than nonce and tag';
+    const cipher = data.readUInt32LE(0);
+    if (cipher !== Cipher.aes256gcm) return `its data is sealed with the unknown cipher ${cipher}`;
+    const keyId = data.readUInt32LE(4);
+    if (sealer === null || sealer.keyId !== keyId)
+      throw new WrongDataKeyError(path, keyId, sealer?.keyId ?? null);
+    const opened = sealer.open(data, SEALED_PREFIX, data.length, snapshotAad(buf, HEADER, HEADER + m, data));
+    if (opened === null)
+      return 'its data fails authentication: changed after it was sealed, or taken from another snapshot';
+    data = opened;
+  }
   const b = HEADER;
   const index = readU64(buf, b);
   const term = readU64(buf, b + 8);
@@ -138,11 +181,11 @@ export class Snapshotter {
     await fs.unlink(tmp).catch((err: unknown) => {
       if (errorCode(err) !== 'ENOENT') throw err;
     });
-    const head = encodeHead(snap);
+    const { head, data } = encode(snap, this.#o.sealer);
     const fd = await fs.open(tmp, 'wx');
     try {
       await fs.write(fd, head, 0, head.length, 0);
-      await fs.write(fd, snap.data, 0, snap.data.byteLength, head.length);
+      await fs.write(fd, data, 0, data.byteLength, head.length);
       await fs.fsync(fd);
     } finally {
       await fs.close(fd);
@@ -158,11 +201,12 @@ export class Snapshotter {
   }
 
   /**
-   * Reads and checks one snapshot file.
+   * Reads and checks one snapshot file (and opens its sealed data).
    * @throws SnapshotCorruptError when it is damaged or its name does not match its contents
+   * @throws WrongDataKeyError when it is sealed with another key, or the data key is missing or unexpected
    */
   async load(file: SnapshotFile): Promise<Snapshot> {
-    const got = decode(await this.#o.fs.readFile(file.path));
+    const got = decode(await this.#o.fs.readFile(file.path), this.#o.sealer, file.path);
     if (typeof got === 'string') throw new SnapshotCorruptError(file.path, got);
     if (got.metadata.index !== file.index || got.metadata.term !== file.term)
       throw new SnapshotCorruptError(

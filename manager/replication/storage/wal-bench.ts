@@ -5,8 +5,9 @@
  *
  * Saves of 1 and 64 entries of 256 bytes, one after the other, each awaited (one write + one fdatasync
  * per save, as the Ready loop does); then 64 saves of 1 entry in flight at once (group commit); then the
- * CPU cost alone (sync off). `dir` defaults to the system temp dir, which should be on the disk to measure.
+ * CPU cost alone (sync off); then the same with a data key (entries sealed with AES-256-GCM). `dir` defaults to the system temp dir, which should be on the disk to measure.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,9 +28,10 @@ async function bench(
   inFlight: number,
   sync: boolean,
   preallocateBytes: number,
+  dataKey: Uint8Array | null = null,
 ): Promise<void> {
   const dir = await mkdtemp(join(parent, 'wal-bench-'));
-  const wal = await Wal.open(dir, { preallocateBytes });
+  const wal = await Wal.open(dir, { preallocateBytes, dataKey });
   let index = 0;
   const next = (): Entry[] => {
     const out: Entry[] = new Array(batch);
@@ -59,6 +61,7 @@ async function bench(
     inFlight,
     sync,
     preallocateBytes,
+    sealed: dataKey !== null,
     saves_per_s: Math.round(saves / elapsed),
     entries_per_s: Math.round((saves * batch) / elapsed),
     MB_per_s: Number(((saves * batch * 256) / elapsed / 1e6).toFixed(1)),
@@ -74,3 +77,8 @@ await bench('save 1 x 256 B, fdatasync, no preallocation', 1, 1, true, 0);
 await bench('save 64 x 256 B, fdatasync, no preallocation', 64, 1, true, 0);
 await bench('64 saves of 1 x 256 B in flight (group commit)', 1, 64, true, 1 << 20);
 await bench('save 64 x 256 B, no sync (CPU only)', 64, 1, false, 1 << 20);
+const key = randomBytes(32);
+await bench('sealed: save 1 x 256 B, fdatasync', 1, 1, true, 1 << 20, key);
+await bench('sealed: save 64 x 256 B, fdatasync', 64, 1, true, 1 << 20, key);
+await bench('sealed: 64 saves of 1 x 256 B in flight (group commit)', 1, 64, true, 1 << 20, key);
+await bench('sealed: save 64 x 256 B, no sync (CPU only)', 64, 1, false, 1 << 20, key);

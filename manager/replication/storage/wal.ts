@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { IllegalStateError } from '../../../common/index.js';
 import { EMPTY_HARD_STATE, type Entry, type HardState } from '../../raft/index.js';
-import { WalCorruptError, WalFailedError } from './errors.js';
+import { WalCorruptError, WalFailedError, WrongDataKeyError } from './errors.js';
 import { type CompiledWalOptions, compileWalOptions, type WalOptions } from './options.js';
 import {
   entryRecordBytes,
@@ -9,10 +9,12 @@ import {
   HARD_STATE_BODY,
   HEADER_BYTES,
   MAX_ENTRY_DATA,
+  MAX_SEALED_ENTRY_DATA,
   RecordCursor,
   RecordType,
   readEntry,
   readHardState,
+  readSealedEntry,
   readSegmentHead,
   readSnapshot,
   recordBytes,
@@ -20,11 +22,14 @@ import {
   SNAPSHOT_BODY,
   SnapshotKind,
   type SnapshotMarker,
+  sealedEntryRecordBytes,
   writeEntry,
   writeHardState,
+  writeSealedEntry,
   writeSegmentHead,
   writeSnapshot,
 } from './record.js';
+import { Cipher, type Sealer } from './sealer.js';
 import { ReplayFold, type WalRecovery } from './wal-replay.js';
 
 /** Options of one {@link Wal.save}. */
@@ -102,7 +107,7 @@ function findSyncedRecord(buf: Buffer, from: number, end: number, cursor: Record
   for (let off = (from + 7) & ~7; off + HEADER_BYTES <= end; off += 8) {
     const type = buf[off + 4] as number;
     if ((buf[off + 5] as number) !== FLAG_AFTER_SYNC || buf[off + 6] !== 0 || buf[off + 7] !== 0) continue;
-    if (type < RecordType.entry || type > RecordType.snapshot) continue;
+    if (type < RecordType.entry || type > RecordType.sealedEntry) continue;
     if (cursor.read(buf, off, end)) return off;
   }
   return -1;
@@ -122,6 +127,9 @@ function findSyncedRecord(buf: Buffer, from: number, end: number, cursor: Record
  * damage anywhere else throws {@link WalCorruptError} naming the file and offset. Nothing is ever skipped.
  *
  * After a failed write or sync every later call fails with {@link WalFailedError}: reopen from disk.
+ *
+ * With `dataKey`, entries are sealed records (AES-256-GCM, see {@link Sealer}) in segments whose head names
+ * the key; a log opens only with the key it was written with ({@link WrongDataKeyError}).
  */
 export class Wal {
   readonly dir: string;
@@ -242,7 +250,7 @@ export class Wal {
       const seg = segments[i] as WalSegment;
       const last = i === segments.length - 1;
       const buf = await fs.readFile(seg.path);
-      const end = readSegment(buf, seg, cursor, fold, shape);
+      const end = readSegment(buf, seg, cursor, fold, shape, o.sealer);
       if (!last) {
         if (end < buf.length) throw new WalCorruptError(seg.path, end, cursor.problem);
         continue;
@@ -403,10 +411,11 @@ export class Wal {
   #checkEntries(entries: readonly Entry[], snapshot: SnapshotMarker | null): void {
     if (entries.length === 0) return;
     const first = (entries[0] as Entry).index;
+    const max = this.#o.sealer === null ? MAX_ENTRY_DATA : MAX_SEALED_ENTRY_DATA;
     for (const e of entries)
-      if (e.data.byteLength > MAX_ENTRY_DATA)
+      if (e.data.byteLength > max)
         throw new RangeError(
-          `Cannot append entry ${e.index}: ${e.data.byteLength} bytes of data, at most ${MAX_ENTRY_DATA}`,
+          `Cannot append entry ${e.index}: ${e.data.byteLength} bytes of data, at most ${max}`,
         );
     for (let i = 1; i < entries.length; i++)
       if ((entries[i] as Entry).index !== first + i)
@@ -499,11 +508,13 @@ export class Wal {
 
   async #writeBatch(batch: readonly WriteOp[]): Promise<void> {
     if (this.#writeOffset >= this.#o.segmentBytes) await this.#cut();
+    const sealer = this.#o.sealer;
+    const entryBytes = sealer === null ? entryRecordBytes : sealedEntryRecordBytes;
     let size = 0;
     let sync = false;
     for (const op of batch) {
       if (op.snapshot !== null) size += recordBytes(SNAPSHOT_BODY);
-      for (const e of op.entries) size += entryRecordBytes(e);
+      for (const e of op.entries) size += entryBytes(e);
       if (op.hardState !== null) size += recordBytes(HARD_STATE_BODY);
       sync ||= op.sync;
     }
@@ -527,7 +538,7 @@ export class Wal {
         }
       }
       for (const e of op.entries) {
-        off = writeEntry(buf, off, e, flags);
+        off = sealer === null ? writeEntry(buf, off, e, flags) : writeSealedEntry(buf, off, e, flags, sealer);
         flags = 0;
         if (e.index > seg.maxIndex) seg.maxIndex = e.index;
         if (e.index > this.#latestSnapshot.index) this.#writtenLastIndex = e.index;
@@ -623,7 +634,15 @@ async function createSegment(
   const path = join(dir, segmentName(seq, firstIndex));
   const tmp = `${path}.tmp`;
   const buf = Buffer.allocUnsafe(HEAD_BYTES);
-  writeSegmentHead(buf, 0, { seq, firstIndex, hardState, snapshot });
+  const sealer = o.sealer;
+  writeSegmentHead(buf, 0, {
+    seq,
+    firstIndex,
+    hardState,
+    snapshot,
+    cipher: sealer === null ? Cipher.none : Cipher.aes256gcm,
+    keyId: sealer?.keyId ?? 0,
+  });
   const fd = await o.fs.open(tmp, 'wx');
   try {
     await o.fs.write(fd, buf, 0, HEAD_BYTES, 0);
@@ -648,8 +667,10 @@ function firstProblem(buf: Buffer, off: number, cursor: RecordCursor): string {
 
 /**
  * Reads one segment into the fold; returns the offset where its good records end (`buf.length` when all
- * are good; `cursor.problem` then says what is wrong at the returned offset).
+ * are good; `cursor.problem` then says what is wrong at the returned offset). Sealed entries are opened
+ * with `sealer`, which must be the key the head names.
  * @throws WalCorruptError for a bad head or a checksummed record that makes no sense (never a torn write)
+ * @throws WrongDataKeyError when the head names another key than `sealer`'s (or none, or one without it)
  */
 function readSegment(
   buf: Buffer,
@@ -657,6 +678,7 @@ function readSegment(
   cursor: RecordCursor,
   fold: ReplayFold,
   shape: ReplayFold,
+  sealer: Sealer | null,
 ): number {
   const path = seg.path;
   if (!cursor.read(buf, 0, buf.length))
@@ -671,6 +693,9 @@ function readSegment(
       0,
       `is the head of segment ${segmentName(head.seq, head.firstIndex)}, not of the file it is in`,
     );
+  const sealed = head.cipher !== Cipher.none;
+  if (sealed !== (sealer !== null) || (sealer !== null && head.keyId !== sealer.keyId))
+    throw new WrongDataKeyError(path, sealed ? head.keyId : null, sealer?.keyId ?? null);
   if (head.snapshot.index > 0) {
     fold.snapshot(head.snapshot, SnapshotKind.compaction, path, 0);
     shape.snapshot(head.snapshot, SnapshotKind.compaction, path, 0);
@@ -683,9 +708,25 @@ function readSegment(
     const bodyEnd = cursor.bodyEnd;
     const type: number = cursor.type;
     switch (type) {
-      case RecordType.entry: {
-        const e = readEntry(buf, b, bodyEnd);
+      case RecordType.entry:
+      case RecordType.sealedEntry: {
+        // A record in clear in an encrypted segment (or the reverse) was not written by this WAL.
+        if ((type === RecordType.sealedEntry) !== (sealer !== null))
+          throw new WalCorruptError(
+            path,
+            off,
+            sealer === null
+              ? 'is a sealed entry in a segment whose head says it is in clear'
+              : 'is an entry in clear in an encrypted segment',
+          );
+        const e = sealer === null ? readEntry(buf, b, bodyEnd) : readSealedEntry(buf, b, bodyEnd, sealer);
         if (e === null) throw new WalCorruptError(path, off, 'is an entry record that cannot be decoded');
+        if (e === 'unauthentic')
+          throw new WalCorruptError(
+            path,
+            off,
+            'is a sealed entry that fails authentication: changed after it was sealed, or moved from another place',
+          );
         fold.entry(e, path, off);
         shape.entry(e, path, off);
         if (e.index > seg.maxIndex) seg.maxIndex = e.index;
