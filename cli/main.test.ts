@@ -67,7 +67,7 @@ const TREE: Record<string, string[]> = {
   service: ['create', 'update', 'scale', 'ls', 'inspect', 'logs', 'ps', 'rm'],
   task: ['ls', 'inspect'],
   node: ['ls', 'inspect', 'update', 'drain', 'activate', 'pause', 'promote', 'demote', 'rm'],
-  cluster: ['inspect', 'update'],
+  cluster: ['inspect', 'update', 'unlock-key'],
   secret: ['create', 'ls', 'inspect', 'rm'],
   config: ['create', 'ls', 'inspect', 'rm'],
   network: ['create', 'ls', 'inspect', 'rm'],

@@ -86,6 +86,10 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<string, StatusRule>> = Object
   ERR_CA_TOKEN_REFUSED: { status: grpc.status.PERMISSION_DENIED },
   ERR_CA_NODE_REMOVED: { status: grpc.status.PERMISSION_DENIED },
   ERR_CA_NOT_READY: { status: grpc.status.UNAVAILABLE, hint: retry },
+  // manager/replication/encryption: unlocking a manager
+  ERR_ENCRYPTION_LOCKED: { status: grpc.status.FAILED_PRECONDITION },
+  ERR_ENCRYPTION_WRONG_UNLOCK_KEY: { status: grpc.status.PERMISSION_DENIED },
+  ERR_ENCRYPTION_UNLOCK_KEY_INVALID: { status: grpc.status.INVALID_ARGUMENT },
   // manager/logbroker
   ERR_LOGBROKER_INVALID_REQUEST: { status: grpc.status.INVALID_ARGUMENT },
   ERR_LOGBROKER_NO_LEADER: { status: grpc.status.UNAVAILABLE, hint: retry },

@@ -11,7 +11,7 @@ export function newCluster(
   rootCA: { certificate: string; key: string },
   tokens: { worker: string; manager: string },
 ): NewObject<Cluster> {
-  return { id, spec: defaultClusterSpec(), joinTokens: tokens, rootCA };
+  return { id, spec: defaultClusterSpec(), joinTokens: tokens, rootCA, unlockKey: '' };
 }
 
 /** The host part of `host:port` (brackets removed). */

@@ -28,3 +28,4 @@ export type { NodeState, PeerAddress } from './node-state.js';
 export { NODE_FILE, readNodeState } from './node-state.js';
 export type { CompiledManagerOptions, ManagerMode, ManagerOptions, ManagerRaftOptions } from './options.js';
 export { compileManagerOptions } from './options.js';
+export { loadOrCreateDataKey, readDataKeyState } from './replication/index.js';

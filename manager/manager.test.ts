@@ -372,3 +372,70 @@ test.serial('a learner whose joiner never came up is replaced; a manager leaves'
   admin.close();
   await first.m.stop();
 });
+
+/** Every byte of every file under `dir`. */
+async function allBytes(dir: string): Promise<Buffer> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const out: Buffer[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(await readFile(join(e.parentPath, e.name)));
+  return Buffer.concat(out);
+}
+
+test.serial(
+  'autolock: a restarted manager stays locked without the unlock key; the right key opens it; data at rest is sealed',
+  async (t) => {
+    const dir = await tempDir();
+    const [port] = await freeLoopbackPorts(1);
+    const listenAddr = `127.0.0.1:${port}`;
+    const a = await start('locked', { stateDir: dir, mode: 'init', listenAddr });
+    const cluster = await a.m.waitForCluster(10_000);
+    const marker = 'plaintext-secret-that-must-not-reach-the-disk';
+    await a.m.store.update((tx) => {
+      tx.secrets.create(testSecret('s1'.padEnd(25, '0'), 'db', marker));
+      const c = tx.clusters.get(cluster.id);
+      if (c !== undefined)
+        tx.clusters.update({ ...c, spec: { ...c.spec, encryption: { autoLockManagers: true } } });
+    });
+    let key = '';
+    await waitUntil('the leader made the unlock key', () => {
+      key = a.m.cluster()?.unlockKey ?? '';
+      return key !== '';
+    });
+    t.regex(key, /^SWMKEY-1-/);
+    const { readDataKeyState } = await import('./replication/index.js');
+    await waitUntil(
+      'the data key sealed',
+      async () => (await readDataKeyState(join(dir, 'raft'))) === 'locked',
+    );
+    t.false((await allBytes(join(dir, 'raft'))).includes(Buffer.from(marker)), 'no secret in clear on disk');
+    await a.m.stop();
+
+    await t.throwsAsync(new Manager({ stateDir: dir, mode: 'run', raft: FAST }).run(), {
+      code: 'ERR_ENCRYPTION_LOCKED',
+    });
+    const wrong = `SWMKEY-1-${Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '')}`;
+    await t.throwsAsync(new Manager({ stateDir: dir, mode: 'run', raft: FAST, unlockKey: wrong }).run(), {
+      code: 'ERR_ENCRYPTION_WRONG_UNLOCK_KEY',
+    });
+    const b = await start('unlocked', { stateDir: dir, mode: 'run', unlockKey: key });
+    await b.m.linearizableRead();
+    t.is(
+      b.m.store.view((tx) => tx.secrets.find().length),
+      1,
+      'the data is back',
+    );
+    // Autolock off: the key goes, and the data key is stored unsealed again (a restart needs nothing).
+    await b.m.store.update((tx) => {
+      const c = tx.clusters.get(cluster.id);
+      if (c !== undefined)
+        tx.clusters.update({ ...c, spec: { ...c.spec, encryption: { autoLockManagers: false } } });
+    });
+    await waitUntil(
+      'the data key unsealed',
+      async () => (await readDataKeyState(join(dir, 'raft'))) === 'unlocked',
+    );
+    t.is(b.m.cluster()?.unlockKey, '');
+    await b.m.stop();
+  },
+);

@@ -23,6 +23,7 @@ import {
 import type { Cluster, managerpb, ObjectKind } from '../proto/index.js';
 import { loadGrpcObject } from '../proto/index.js';
 import { bindHost, formatAddress, isUnspecifiedHost, parseAddress } from './address.js';
+import { followUnlockKey, keepUnlockKey } from './autolock.js';
 import { registerCAServices } from './ca/index.js';
 import { type ClusterAuthz, callerIdentity, clusterAuthzInterceptor } from './cluster-authz.js';
 import { minimalDescription, newCluster, newManagerNode } from './cluster-objects.js';
@@ -43,7 +44,7 @@ import { type CompiledManagerOptions, compileManagerOptions, type ManagerOptions
 import { PeerClients } from './peer-clients.js';
 import { readBarrier } from './read-barrier.js';
 import { forwardingHandlers, ReplicatedProposer } from './replicated-proposer.js';
-import { ReplicatedNode } from './replication/index.js';
+import { loadOrCreateDataKey, ReplicatedNode, readDataKeyState } from './replication/index.js';
 import type { ApplyResult } from './store/index.js';
 import { MemoryStore } from './store/index.js';
 import { StoreStateMachine } from './store-state-machine.js';
@@ -132,6 +133,8 @@ export class Manager {
   #credentials: NodeCredentials | null = null;
   #serverCredentials: NodeServerCredentials | null = null;
   #clientTls: RenewableClientCredentials | null = null;
+  /** Aborted when the manager stops: ends the loops every manager runs (not only the leader). */
+  readonly #lifetime = new AbortController();
   #leadership: Leadership;
   #context: ManagerContext | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -365,9 +368,16 @@ export class Manager {
     this.#store = store;
     const sm = new StoreStateMachine(store, o.clock);
     this.#sm = sm;
+    // Raft's data is sealed at rest with this manager's data key, itself sealed under the cluster's
+    // unlock key while autolock is on (autolock.ts): without the key, a locked manager stops here.
+    const raftDir = join(dir, RAFT_DIR);
+    await mkdir(raftDir, { recursive: true, mode: 0o700 });
+    const sealedUnder = (await readDataKeyState(raftDir)) === 'locked' ? (o.unlockKey ?? '') : '';
+    const dataKey = await loadOrCreateDataKey(raftDir, { unlockKey: o.unlockKey, logger: o.logger });
     const node = new ReplicatedNode<ApplyResult>({
       id: identity.raftId,
-      dir: join(dir, RAFT_DIR),
+      dir: raftDir,
+      storage: { dataKey },
       listenAddress: advertiseAddr,
       stateMachine: sm,
       members: identity.peers,
@@ -429,6 +439,24 @@ export class Manager {
     this.#context = ctx;
     this.#leadership.add('cluster-objects', (signal) => this.#ensureClusterObjects(signal));
     this.#leadership.add('promote-learners', (signal) => membership.promoteLearners(signal));
+    this.#leadership.add('unlock-key', (signal) =>
+      keepUnlockKey({
+        store,
+        clusterId: identity.clusterId,
+        signal,
+        randomBytes: o.randomBytes,
+        logger: this.#log,
+      }),
+    );
+    void followUnlockKey({
+      store,
+      clusterId: identity.clusterId,
+      raftDir,
+      dataKey,
+      sealedUnder,
+      signal: this.#lifetime.signal,
+      logger: this.#log,
+    });
     for (const register of o.services) register(ctx);
 
     // 6. Raft.
@@ -819,6 +847,7 @@ export class Manager {
   async #stop(): Promise<void> {
     if (this.#state === 'starting') await this.#started.catch(() => {});
     if (this.#state !== 'new') this.#state = 'stopping';
+    this.#lifetime.abort();
     await this.#leadership.stop();
     this.#router?.stop();
     this.#unsubscribe?.();

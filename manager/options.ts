@@ -38,6 +38,11 @@ export interface ManagerOptions {
   /** `join`: the cluster's manager join token. */
   joinToken?: string;
   /**
+   * The cluster's unlock key (`SWMKEY-1-…`), needed to start a manager whose data key is sealed (autolock);
+   * without it such a manager refuses to start with LockedError. @default none
+   */
+  unlockKey?: string;
+  /**
    * Where the cluster port (raft, managers' services, the Control API) listens: `host:port`, `:port` for
    * every interface, port 0 for any (then recorded). @default '0.0.0.0:4242' for a new node, the recorded
    * one on resume
@@ -79,6 +84,7 @@ export interface CompiledManagerOptions {
   readonly mode: ManagerMode;
   readonly joinAddr: string | null;
   readonly joinToken: string | null;
+  readonly unlockKey: string | null;
   readonly listenAddr: string | null;
   readonly advertiseAddr: string | null;
   readonly socket: boolean;
@@ -140,6 +146,7 @@ export function compileManagerOptions(options: ManagerOptions): CompiledManagerO
     mode: options.mode,
     joinAddr,
     joinToken,
+    unlockKey: options.unlockKey ?? null,
     listenAddr: address('listenAddr', options.listenAddr, { allowEmptyHost: true, allowPortZero: true }),
     advertiseAddr: address('advertiseAddr', options.advertiseAddr, {}),
     socket: options.socket ?? true,

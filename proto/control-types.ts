@@ -78,6 +78,14 @@ export type {
 } from './gen/swarmd/control/GetServiceResponse.js';
 export type { GetTaskRequest, GetTaskRequest__Output } from './gen/swarmd/control/GetTaskRequest.js';
 export type { GetTaskResponse, GetTaskResponse__Output } from './gen/swarmd/control/GetTaskResponse.js';
+export type {
+  GetUnlockKeyRequest,
+  GetUnlockKeyRequest__Output,
+} from './gen/swarmd/control/GetUnlockKeyRequest.js';
+export type {
+  GetUnlockKeyResponse,
+  GetUnlockKeyResponse__Output,
+} from './gen/swarmd/control/GetUnlockKeyResponse.js';
 export type { GlobalService, GlobalService__Output } from './gen/swarmd/control/GlobalService.js';
 export type { HealthConfig, HealthConfig__Output } from './gen/swarmd/control/HealthConfig.js';
 export type { IPAMConfig, IPAMConfig__Output } from './gen/swarmd/control/IPAMConfig.js';

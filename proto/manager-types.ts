@@ -25,3 +25,6 @@ export type {
   MembershipHandlers,
 } from './gen/swarmd/manager/Membership.js';
 export type { RaftMember, RaftMember__Output } from './gen/swarmd/manager/RaftMember.js';
+export type { UnlockClient, UnlockDefinition, UnlockHandlers } from './gen/swarmd/manager/Unlock.js';
+export type { UnlockRequest, UnlockRequest__Output } from './gen/swarmd/manager/UnlockRequest.js';
+export type { UnlockResponse, UnlockResponse__Output } from './gen/swarmd/manager/UnlockResponse.js';

@@ -16,6 +16,7 @@ export interface ClusterFlags {
   httpAddr?: string;
   logLevel?: string;
   token?: string;
+  autolock?: boolean;
 }
 
 /** What the daemon runs with. */
@@ -31,6 +32,8 @@ export interface DaemonConfig {
   readonly logLevel: LogLevel;
   readonly joinAddr: string | null;
   readonly joinToken: string | null;
+  /** `init --autolock`: a restarted manager needs the unlock key. */
+  readonly autolock?: boolean;
   /** Where the node's agent runs containers; null: no agent (tests of the control plane alone). */
   readonly agent?: { readonly runtimeRoot: string; readonly cgroupParent: string } | null;
 }
@@ -123,6 +126,7 @@ export function compileClusterFlags(
     logLevel,
     joinAddr: manager,
     joinToken: token,
+    autolock: mode === 'init' && flags.autolock === true,
   };
 }
 

@@ -300,3 +300,47 @@ test('bad flags exit 2 and name the flag', (t) => {
     t.is(r.status, 2, args.join(' '));
   }
 });
+
+/** `swarmd unlock` with `key` on its standard input. */
+function unlock(dir: string, key: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [ENTRY, 'unlock', '--state-dir', dir], {
+    input: `${key}\n`,
+    encoding: 'utf8',
+  });
+}
+
+test.serial(
+  'init --autolock prints the unlock key; a restarted manager stays locked until swarmd unlock gets it',
+  async (t) => {
+    const [port, httpPort] = await freeLoopbackPorts(2);
+    const dir = join(base, 'locked');
+    const flags = ['--state-dir', dir, '--http-addr', `127.0.0.1:${httpPort}`, '--log-level', 'warn'];
+    const m = swarmd('locked', ['init', '--autolock', '--listen-addr', `127.0.0.1:${port}`, ...flags]);
+    const [, key] = await waitLine(m, /^ {4}(SWMKEY-1-\S+)$/);
+    t.true(m.stdout.some((l) => l.startsWith('Autolock is on')));
+    t.deepEqual(await exitOf(m, 'SIGTERM'), { code: 0, signal: null });
+
+    const again = swarmd('locked-run', ['run', ...flags]);
+    await waitLine(again, /^This manager is locked \(autolock\)/);
+    t.is(
+      await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => null),
+      null,
+      'nothing served while locked',
+    );
+    const wrong = unlock(dir, `SWMKEY-1-${Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '')}`);
+    t.is(wrong.status, 1);
+    t.regex(wrong.stderr, /^swarmd: .*unlock key/m);
+    const garbage = unlock(dir, 'not-a-key');
+    t.is(garbage.status, 1);
+    t.regex(garbage.stderr, /Invalid unlock key/);
+    t.true(running(again), 'still waiting, locked');
+    const right = unlock(dir, key as string);
+    t.is(right.status, 0, right.stderr);
+    await waitUntil(
+      'the unlocked manager healthy',
+      async () => (await health(httpPort as number).catch(() => null))?.code === 200,
+      30_000,
+    );
+    t.deepEqual(await exitOf(again, 'SIGTERM'), { code: 0, signal: null });
+  },
+);

@@ -21,8 +21,10 @@ import {
   parseNodeCertificate,
   renewableClientCredentials,
 } from '../pki/index.js';
+import type { Cluster } from '../proto/index.js';
 import type { DaemonConfig } from './cluster-flags.js';
 import { type HealthServer, health, startHealthServer, workerHealth } from './health-server.js';
+import { isLocked, waitForUnlock } from './locked.js';
 import { type NodeAgent, startNodeAgent } from './node-agent.js';
 import { readWorkerState, type WorkerState, writeWorkerState } from './worker-state.js';
 
@@ -52,6 +54,7 @@ export function joinInstructions(
   tokens: { manager: string; worker: string },
   socketPath: string | null,
   created: boolean,
+  unlockKey = '',
 ): string {
   return [
     created
@@ -66,10 +69,41 @@ export function joinInstructions(
     '',
     `    swarmd join --token ${tokens.worker} ${address}`,
     '',
+    ...(unlockKey === ''
+      ? []
+      : [
+          'Autolock is on: a manager that restarts stays locked until it is given this unlock key',
+          `("swarmd unlock"; swarmctl cluster unlock-key shows it again). Keep it safe:`,
+          '',
+          `    ${unlockKey}`,
+          '',
+        ]),
     ...(socketPath === null
       ? []
       : [`swarmctl reaches this manager with --socket ${socketPath} (or SWARM_SOCKET=${socketPath}).`, '']),
   ].join('\n');
+}
+
+/**
+ * `swarmd init --autolock`: turns autolock on in the new cluster and waits for the leader to make the
+ * unlock key; the Cluster object then holds it.
+ */
+async function turnOnAutolock(manager: Manager, clusterId: string): Promise<Cluster> {
+  const store = manager.store;
+  await store.update((tx) => {
+    const c = tx.clusters.get(clusterId);
+    if (c === undefined || c.spec.encryption.autoLockManagers) return;
+    tx.clusters.update({ ...c, spec: { ...c.spec, encryption: { autoLockManagers: true } } });
+  });
+  const { result, watcher } = store.viewAndWatch((tx) => tx.clusters.get(clusterId), { kinds: ['cluster'] });
+  try {
+    if (result !== undefined && result.unlockKey !== '') return result;
+    for await (const e of watcher)
+      if (e.kind === 'cluster' && e.object.unlockKey !== '') return e.object as Cluster;
+  } finally {
+    watcher.close();
+  }
+  throw new Error('the store closed before the unlock key was made');
 }
 
 /** Runs the daemon until a signal stops it; returns the exit code. */
@@ -209,9 +243,28 @@ async function runWorker(
 /** A manager (and its agent) until a signal stops it. */
 async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): Promise<number> {
   const log = logger.child({ module: 'swarmd' });
+  // A manager sealed by autolock waits for its unlock key first (swarmd unlock).
+  let unlockKey: string | null = null;
+  if (config.mode !== 'join' && (await isLocked(config.stateDir).catch(() => false))) {
+    io.out(
+      `This manager is locked (autolock): give it the cluster's unlock key with "swarmd unlock --state-dir ${config.stateDir}" (swarmctl cluster unlock-key shows it on another manager).\n`,
+    );
+    const abort = new AbortController();
+    const onStop = (): void => abort.abort();
+    process.once('SIGTERM', onStop);
+    process.once('SIGINT', onStop);
+    try {
+      unlockKey = await waitForUnlock(config.stateDir, log, abort.signal);
+    } finally {
+      process.off('SIGTERM', onStop);
+      process.off('SIGINT', onStop);
+    }
+    if (unlockKey === null) return 0;
+  }
   const manager = new Manager({
     stateDir: config.stateDir,
     mode: config.mode,
+    ...(unlockKey === null ? {} : { unlockKey }),
     ...(config.listenAddr === null ? {} : { listenAddr: config.listenAddr }),
     ...(config.advertiseAddr === null ? {} : { advertiseAddr: config.advertiseAddr }),
     ...(config.joinAddr === null ? {} : { joinAddr: config.joinAddr }),
@@ -280,7 +333,8 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
     renewer.start();
     if (config.mode === 'init') {
       try {
-        const cluster = await manager.waitForCluster(60_000);
+        let cluster = await manager.waitForCluster(60_000);
+        if (config.autolock === true) cluster = await turnOnAutolock(manager, cluster.id);
         io.out(
           joinInstructions(
             id.clusterId,
@@ -289,10 +343,11 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
             cluster.joinTokens,
             manager.socketPath,
             manager.created,
+            cluster.unlockKey,
           ),
         );
       } catch (err) {
-        if (!signalled) log.warn('cannot print the join commands yet', { err });
+        if (!signalled) log.warn('cannot print the join commands (or the unlock key) yet', { err });
       }
     } else if (config.mode === 'join') {
       io.out(

@@ -4,6 +4,7 @@
  * dir (all three run in the foreground); `swarmd container run` runs one container on this host through
  * swarm-runtime, without the cluster.
  */
+import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
 import { errorMessage, SwarmError } from '../common/index.js';
 import type { ManagerMode } from '../manager/index.js';
@@ -16,8 +17,21 @@ import {
 } from './cluster-flags.js';
 import { containerRun } from './container-run.js';
 import { runDaemon } from './daemon.js';
+import { FlagError } from './errors.js';
+import { sendUnlockKey } from './locked.js';
 
 const VERSION = '0.1.0';
+
+/** The first line of a stream (the unlock key typed or piped in), trimmed. */
+async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
+  const rl = createInterface({ input, terminal: false });
+  try {
+    for await (const line of rl) return line.trim();
+    return '';
+  } finally {
+    rl.close();
+  }
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -72,17 +86,40 @@ export async function main(argv: string[]): Promise<number> {
   cluster(
     'init',
     'create a cluster and make this host its first manager (resumes a node already in the state dir)',
-  ).action((flags: ClusterFlags) => daemon('init', flags));
+  )
+    .option(
+      '--autolock',
+      "seal the managers' Raft data under an unlock key (printed once): a restarted manager waits for swarmd unlock",
+    )
+    .action((flags: ClusterFlags) => daemon('init', flags));
   cluster(
     'join',
-    'join the cluster of the manager at MANAGER_ADDR as a manager (workers come with the agents)',
+    'join the cluster of the manager at MANAGER_ADDR, as a manager or a worker as the token says',
   )
     .argument('<MANAGER_ADDR>', 'host:port of a manager of the cluster')
-    .requiredOption('--token <token>', 'the manager join token (swarmctl join-token manager)')
+    .requiredOption(
+      '--token <token>',
+      'the join token: the manager token joins as a manager, the worker token as a worker (swarmctl join-token)',
+    )
     .action((managerAddr: string, flags: ClusterFlags) => daemon('join', flags, managerAddr));
   cluster('run', 'resume the node whose state is in --state-dir').action((flags: ClusterFlags) =>
     daemon('run', flags),
   );
+  program
+    .command('unlock')
+    .description(
+      "give a locked manager (autolock) the cluster's unlock key; it is read from standard input (swarmctl cluster unlock-key shows it)",
+    )
+    .option('-d, --state-dir <dir>', "the locked manager's state dir (default: the global --state-dir)")
+    .action(async (flags: { stateDir?: string }) => {
+      const dir = flags.stateDir ?? program.opts<{ stateDir: string }>().stateDir;
+      if (process.stdin.isTTY) process.stderr.write('Unlock key: ');
+      const key = await firstLine(process.stdin);
+      if (key === '') throw new FlagError('unlock key', 'none was given on standard input');
+      await sendUnlockKey(dir, key);
+      process.stdout.write('Unlocked: the manager is starting.\n');
+      code = 0;
+    });
   const container = program
     .command('container')
     .description('run containers on this host, without the cluster');

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerClusterInspect } from './cluster/inspect.js';
+import { registerClusterUnlockKey } from './cluster/unlock-key.js';
 import { registerClusterUpdate } from './cluster/update.js';
 import { registerConfigCreate } from './config/create.js';
 import { registerConfigInspect } from './config/inspect.js';
@@ -74,7 +75,11 @@ const GROUPS: readonly [name: string, summary: string, verbs: readonly Register[
       registerNodeRm,
     ],
   ],
-  ['cluster', "show and change the cluster's settings", [registerClusterInspect, registerClusterUpdate]],
+  [
+    'cluster',
+    "show and change the cluster's settings",
+    [registerClusterInspect, registerClusterUpdate, registerClusterUnlockKey],
+  ],
   [
     'secret',
     'manage secrets',

@@ -458,6 +458,11 @@ export class ControlService {
     return this.#view('get join tokens', (tx) => ({ ...theCluster(tx, 'get join tokens of').joinTokens }));
   }
 
+  /** The managers' unlock key ('' while autolock is off). */
+  async getUnlockKey(): Promise<string> {
+    return this.#view('get the unlock key', (tx) => theCluster(tx, 'get the unlock key of').unlockKey);
+  }
+
   /** Replaces the join token of `role` with a new one; returns both tokens. */
   async rotateJoinToken(role: NodeRole): Promise<JoinTokens> {
     if (role !== 'worker' && role !== 'manager')

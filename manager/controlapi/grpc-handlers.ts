@@ -272,6 +272,10 @@ export function createControlHandlers(
       'GetJoinTokens',
       async () => ({ joinTokens: await control.getJoinTokens() }),
     ),
+    GetUnlockKey: unary<controlpb.GetUnlockKeyRequest__Output, controlpb.GetUnlockKeyResponse>(
+      'GetUnlockKey',
+      async () => ({ unlockKey: await control.getUnlockKey() }),
+    ),
     RotateJoinToken: unary<controlpb.RotateJoinTokenRequest__Output, controlpb.RotateJoinTokenResponse>(
       'RotateJoinToken',
       async (req) => {

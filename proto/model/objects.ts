@@ -42,6 +42,12 @@ export interface Cluster {
    * sent out by the Control API), so that any manager can sign: swarmkit's RootCA.CAKey.
    */
   rootCA: { certificate: string; key: string };
+  /**
+   * While `spec.encryption.autoLockManagers` is on: the key (`SWMKEY-1-…`) that seals each manager's Raft
+   * data key, so that a restarted manager stays locked until it is given; '' otherwise. Replicated to the
+   * managers only (the Control API gives it out through GetUnlockKey alone).
+   */
+  unlockKey: string;
 }
 
 // ---------------------------------------------------------------- nodes

@@ -199,5 +199,6 @@ export function testCluster(id: string, name = 'default'): Cluster {
     },
     joinTokens: { worker: '', manager: '' },
     rootCA: { certificate: `${TEST_ROOT_CA.certificate}\n`, key: `${TEST_ROOT_CA.key}\n` },
+    unlockKey: '',
   };
 }
