@@ -21,6 +21,7 @@ type Client = grpc.Client &
 
 interface TaskOut {
   id: string;
+  serviceId: string;
   nodeId: string;
   desiredState: string;
   status: { state: string; restarts: string; container: { pid: string } | null };
@@ -55,6 +56,46 @@ async function createService(client: Client, name: string, replicas: number): Pr
   return service.id;
 }
 
+/**
+ * The tasks of the cluster as the Watch stream reports them (event-driven: polling ListTasks every few ms
+ * would load the manager — and its agent, in the same process — while it works).
+ */
+class TaskWatch {
+  readonly #tasks = new Map<string, TaskOut>();
+  readonly #stream: grpc.ClientReadableStream<unknown>;
+  #waiters: (() => void)[] = [];
+
+  constructor(client: Client) {
+    const watch = (client as unknown as { Watch(req: unknown): grpc.ClientReadableStream<unknown> }).Watch;
+    this.#stream = watch.call(client, { kinds: ['OBJECT_KIND_TASK'] });
+    this.#stream.on('data', (e: { action: string; object?: { task?: TaskOut | null } }) => {
+      const t = e.object?.task;
+      if (t === undefined || t === null) return;
+      if (e.action === 'WATCH_ACTION_REMOVE') this.#tasks.delete(t.id);
+      else this.#tasks.set(t.id, t);
+      for (const w of this.#waiters.splice(0)) w();
+    });
+    this.#stream.on('error', () => {});
+  }
+
+  /** Resolves once `pred` holds for the tasks of `serviceId`, checked on every task event. */
+  async until(serviceId: string, pred: (ts: TaskOut[]) => boolean, timeoutMs = 120_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (pred([...this.#tasks.values()].filter((t) => t.serviceId === serviceId))) return;
+      if (performance.now() > deadline) throw new Error(`timed out waiting on the tasks of ${serviceId}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 1000).unref();
+      });
+    }
+  }
+
+  close(): void {
+    this.#stream.cancel();
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
@@ -68,9 +109,11 @@ async function oneNode(): Promise<{ create50Ms: number; crashRepairMs: number; c
   try {
     const node = cluster.nodes[0] as SwarmdProcess;
     const client = control(node);
+    const watch = new TaskWatch(client);
+    await new Promise((r) => setTimeout(r, 200)); // the stream is open
     const t0 = performance.now();
     const id = await createService(client, 'bench50', 50);
-    await waitUntil('50 running', async () => running(await tasksOf(client, id)).length === 50, 120_000, 5);
+    await watch.until(id, (ts) => running(ts).length === 50);
     const create50Ms = performance.now() - t0;
     console.log(`(a) 50 replicas running after ${round(create50Ms)} ms`);
     const repairs: number[] = [];
@@ -81,22 +124,18 @@ async function oneNode(): Promise<{ create50Ms: number; crashRepairMs: number; c
       const pid = Number(victim.status.container?.pid);
       const k0 = performance.now();
       process.kill(pid, 'SIGKILL');
-      await waitUntil(
-        'the container restarted',
-        async () => {
-          const t = (await tasksOf(client, id)).find((x) => x.id === victim.id);
-          return (
-            t !== undefined && Number(t.status.restarts) > before && t.status.state === 'TASK_STATE_RUNNING'
-          );
-        },
-        30_000,
-        2,
-      );
+      await watch.until(id, (ts) => {
+        const t = ts.find((x) => x.id === victim.id);
+        return (
+          t !== undefined && Number(t.status.restarts) > before && t.status.state === 'TASK_STATE_RUNNING'
+        );
+      });
       repairs.push(performance.now() - k0);
     }
     const crashRepairMs = median(repairs);
     console.log(`(b) kill -9 → running again: median ${round(crashRepairMs)} ms of ${repairs.length}`);
     await call(client, 'RemoveService', { serviceId: id });
+    watch.close();
     client.close();
     return { create50Ms, crashRepairMs, crashRuns: repairs.length };
   } finally {

@@ -28,6 +28,18 @@ async function ok(node: SwarmdProcess, ...args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * `swarmctl node …`, run again when the node's own agent updated its Node at the same moment (the
+ * command then says to run it again: optimistic concurrency, as an operator would see it).
+ */
+async function nodeCommand(m: SwarmdProcess, ...args: string[]): Promise<void> {
+  await waitUntil(`swarmctl node ${args.join(' ')}`, async () => {
+    const r = await swarmctl(m, 'node', ...args);
+    if (r.code !== 0 && !/run the command again/.test(r.stderr)) throw new Error(r.stderr);
+    return r.code === 0;
+  });
+}
+
 async function tasks(m: SwarmdProcess, service: string): Promise<TaskJson[]> {
   return JSON.parse(await ok(m, 'service', 'ps', service, '--format', 'json')) as TaskJson[];
 }
@@ -61,7 +73,8 @@ test('a manager and two workers: spread, crash repair, worker loss and return, r
   const m = cluster.nodes[0] as SwarmdProcess;
   t.regex(cluster.workerToken, /^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$/);
   // The manager runs no tasks here: the workers do.
-  await ok(m, 'node', 'update', '--availability', 'drain', await nodeIdOf(m));
+  // The manager's own agent may update its Node at the same moment: a conflict asks to run it again.
+  await nodeCommand(m, 'update', '--availability', 'drain', await nodeIdOf(m));
   const w1 = await cluster.addWorker('w1');
   const w2 = await cluster.addWorker('w2');
   const [id1, id2] = [await nodeIdOf(w1), await nodeIdOf(w2)];
@@ -139,7 +152,7 @@ test('a manager and two workers: spread, crash repair, worker loss and return, r
   );
 
   // Drain w2: everything moves to w1; activate: new tasks may go to w2 again.
-  await ok(m, 'node', 'drain', id2);
+  await nodeCommand(m, 'drain', id2);
   await waitUntil(
     'six running on w1',
     async () => {
@@ -148,7 +161,7 @@ test('a manager and two workers: spread, crash repair, worker loss and return, r
     },
     60_000,
   );
-  await ok(m, 'node', 'activate', id2);
+  await nodeCommand(m, 'activate', id2);
 
   // A global service runs on each active worker and follows a third one joining.
   await ok(

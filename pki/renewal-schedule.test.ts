@@ -28,6 +28,14 @@ async function flush(): Promise<void> {
 
 test('RenewalSchedule renews at the chosen time, then reschedules for the new certificate', async (t) => {
   const clock = new FakeClock(0);
+  // Node's timers wait at most 2^31 - 1 ms (a longer delay fires at once): renewals weeks away must not
+  // be armed as one timer.
+  const delays: number[] = [];
+  const arm = clock.setTimeout.bind(clock);
+  clock.setTimeout = (fn, ms) => {
+    delays.push(ms);
+    return arm(fn, ms);
+  };
   const renewals: number[] = [];
   let cert: Validity = { notBefore: 0, notAfter: 100 * DAY };
   const schedule = new RenewalSchedule({
@@ -50,6 +58,7 @@ test('RenewalSchedule renews at the chosen time, then reschedules for the new ce
   t.deepEqual(renewals, [first]);
   const second = schedule.nextAt ?? -1;
   t.true(second >= first + 50 * DAY && second < first + 80 * DAY);
+  t.true(Math.max(...delays) <= 2 ** 31 - 1, `longest timer ${Math.max(...delays)} ms`);
   await schedule.stop();
   await schedule.stop();
   t.is(schedule.nextAt, null);

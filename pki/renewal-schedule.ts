@@ -31,6 +31,9 @@ export function nextRenewalTime(validity: Validity, rand: Rand): number {
   return validity.notBefore + Math.floor(lifetime * (0.5 + 0.3 * rand.next()));
 }
 
+/** The longest single timer wait: a day. */
+const MAX_TIMER_MS = 24 * 3600 * 1000;
+
 export class RenewalSchedule {
   readonly #clock: Clock;
   readonly #rand: Rand;
@@ -97,13 +100,21 @@ export class RenewalSchedule {
     this.#timer?.cancel();
     if (this.#stopped) return;
     this.#nextAt = at;
-    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, at - this.#clock.now()));
+    // Renewals are weeks away, beyond what a timer can wait (2^31 - 1 ms, about 24.8 days: a longer delay
+    // fires at once): wait at most a day, then look again.
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, at - this.#clock.now()));
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), wait);
   }
 
   #fire(): void {
     this.#timer = null;
-    this.#nextAt = null;
     if (this.#stopped) return;
+    const at = this.#nextAt;
+    if (at !== null && this.#clock.now() < at) {
+      this.#schedule(at);
+      return;
+    }
+    this.#nextAt = null;
     this.#running = this.#attempt().finally(() => {
       this.#running = null;
     });
