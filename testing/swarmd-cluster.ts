@@ -87,7 +87,9 @@ export class SwarmdProcess {
 
   start(command: string[]): void {
     const globals = ['--runtime-root', this.runtimeRoot, '--cgroup-parent', this.cgroupParent];
-    const child = spawn(process.execPath, [...entry(), ...globals, ...command], {
+    // SWARMD_NODE_ARGS: extra flags for node, to profile the daemons (`--cpu-prof --cpu-prof-dir=DIR`).
+    const nodeArgs = (process.env.SWARMD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, [...nodeArgs, ...entry(), ...globals, ...command], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { errorCode, SwarmError } from '../../common/index.js';
 import type { Task } from '../../proto/index.js';
 import { ContainerNotFoundError, type LocalContainers } from '../../runtime-native/ts/index.js';
@@ -11,6 +13,10 @@ import { containerOptions } from './task-container.js';
  */
 export class RuntimeController implements Controller {
   readonly #task: Task;
+  /** This controller created the container and has not started it yet. */
+  #created = false;
+  /** This controller started the container and nobody asked for its pid yet. */
+  #started = false;
   readonly #containers: LocalContainers;
 
   constructor(task: Task, containers: LocalContainers) {
@@ -32,9 +38,12 @@ export class RuntimeController implements Controller {
   }
 
   async prepare(): Promise<void> {
-    if ((await this.#status()) !== null) return;
+    // A task whose bundle does not exist yet has no container: no need to ask the runtime (each runtime
+    // call is a process; a fresh task is the common case, a re-adopted one the rare).
+    if (existsSync(this.#containers.bundleDir(this.#id)) && (await this.#status()) !== null) return;
     try {
       await this.#containers.create(this.#id, containerOptions(this.#task));
+      this.#created = true;
     } catch (err) {
       if (err instanceof ExecError) throw err;
       throw new ExecError(
@@ -47,12 +56,15 @@ export class RuntimeController implements Controller {
   }
 
   async start(): Promise<void> {
-    const status = await this.#status();
+    // Just created by this controller: it is `created`, no need to ask.
+    const status = this.#created ? 'created' : await this.#status();
+    this.#created = false;
     if (status === 'running') return;
     if (status !== 'created')
       throw new ExecError(`task: cannot start the container: it is ${status ?? 'missing'}`);
     try {
       await this.#containers.runtime.start(this.#id);
+      this.#started = true;
     } catch (err) {
       throw new ExecError(
         `task: cannot start the container: ${err instanceof Error ? err.message : String(err)}`,
@@ -79,6 +91,7 @@ export class RuntimeController implements Controller {
         await this.#containers.runtime.create(this.#id, {
           bundle: this.#containers.bundleDir(this.#id),
           containerLog: this.#containers.logPath(this.#id),
+          pidFile: this.#containers.pidPath(this.#id),
         });
       } catch (err) {
         throw new ExecError(
@@ -120,6 +133,15 @@ export class RuntimeController implements Controller {
   }
 
   async inspect(): Promise<{ containerId: string; pid: number } | null> {
+    // Just started by this controller: the pid create wrote is the container's, no need to ask.
+    if (this.#started) {
+      this.#started = false;
+      const pid = Number.parseInt(
+        await readFile(this.#containers.pidPath(this.#id), 'utf8').catch(() => ''),
+        10,
+      );
+      if (Number.isInteger(pid) && pid > 0) return { containerId: this.#id, pid };
+    }
     try {
       const state = await this.#containers.runtime.state(this.#id);
       return { containerId: this.#id, pid: state.pid };

@@ -57,6 +57,11 @@ export class LocalContainers {
     return join(this.#stateDir, id);
   }
 
+  /** Where `create` writes the container's init pid (OCI `--pid-file`). */
+  pidPath(id: string): string {
+    return join(this.bundleDir(id), 'init.pid');
+  }
+
   logPath(id: string): string {
     return join(this.bundleDir(id), 'container.log');
   }
@@ -93,6 +98,7 @@ export class LocalContainers {
       await this.runtime.create(id, {
         bundle: dir,
         containerLog: this.logPath(id),
+        pidFile: this.pidPath(id),
         ...(logMaxBytes === undefined ? {} : { logMaxBytes }),
         ...(logMaxFiles === undefined ? {} : { logMaxFiles }),
       });
