@@ -4,10 +4,12 @@
 // move to the other and its surplus is shut down when it returns; a restarted worker re-adopts its
 // containers; drain and activate; a global service follows a worker joining; and what the cluster port
 // refuses: a worker's certificate on the Control API, a plain-text client.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
 import { type CliResult, runCli } from '../cli/testing/index.js';
+import { parseNodeCertificate } from '../pki/index.js';
 import { loadGrpcObject } from '../proto/index.js';
 import { SwarmdCluster, type SwarmdProcess, waitUntil } from '../testing/index.js';
 
@@ -190,6 +192,15 @@ test('a manager and two workers: spread, crash repair, worker loss and return, r
   await waitUntil('the global service on w3', async () =>
     running(await tasks(m, 'agent')).some((x) => x.nodeId === id3),
   );
+
+  // A promotion reaches the node with its heartbeats: its certificate is renewed with the manager role;
+  // a demotion takes it back.
+  const roleOf = async (n: SwarmdProcess): Promise<string> =>
+    parseNodeCertificate(await readFile(join(n.stateDir, 'certificates', 'node.crt'), 'utf8')).role;
+  await nodeCommand(m, 'promote', id3);
+  await waitUntil('w3’s certificate a manager’s', async () => (await roleOf(w3)) === 'manager');
+  await nodeCommand(m, 'demote', id3);
+  await waitUntil('w3’s certificate a worker’s again', async () => (await roleOf(w3)) === 'worker');
 
   // The cluster port: a manager's certificate may use the Control API, a worker's may not; plain text fails.
   const asManager = await runCli([

@@ -30,6 +30,8 @@ export class CertificateRenewer {
   readonly #log: Logger;
   readonly #schedule: RenewalSchedule;
   #current: NodeCredentials;
+  /** The last role a renewal was asked for by {@link wantRole}. */
+  #asked = '';
 
   constructor(options: CertificateRenewerOptions) {
     this.#o = options;
@@ -60,6 +62,19 @@ export class CertificateRenewer {
   /** Renews at once (a role change); the schedule then follows the new certificate. */
   renewNow(): void {
     this.#schedule.renewNow();
+  }
+
+  /**
+   * The role the managers want for this node (the dispatcher says it with each heartbeat): when the
+   * certificate names another, it is renewed at once — the CA issues the wanted role. Asked once per
+   * wanted role; '' or undefined (not known yet) does nothing.
+   */
+  wantRole(role: string | undefined): void {
+    if (role === undefined || role === '' || role === this.#asked) return;
+    if (parseNodeCertificate(this.#current.certPem).role === role) return;
+    this.#asked = role;
+    this.#log.info('the managers want another role: renewing the certificate', { role });
+    this.renewNow();
   }
 
   /** Idempotent; resolves once a renewal in flight ended. */

@@ -209,6 +209,8 @@ async function runWorker(
     logger,
   });
   renewer.start();
+  // A promotion or demotion reaches the node with its heartbeats: its certificate follows.
+  const roleWatch = setInterval(() => renewer.wantRole(nodeAgent.agent.status().session?.desiredRole), 1000);
   let healthServer: HealthServer | null = null;
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -233,6 +235,7 @@ async function runWorker(
     io.err(`swarmd: --http-addr: cannot listen: ${errorMessage(err)}\n`);
     return 1;
   } finally {
+    clearInterval(roleWatch);
     await renewer.stop();
     await healthServer?.close();
     // Containers outlive the agent: a restarted swarmd re-adopts them.
@@ -283,6 +286,7 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
   let healthServer: HealthServer | null = null;
   let nodeAgent: NodeAgent | null = null;
   let renewer: CertificateRenewer | null = null;
+  let roleWatch: NodeJS.Timeout | null = null;
   const done = manager.run();
   done.catch(() => {});
   try {
@@ -331,6 +335,11 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
       logger,
     });
     renewer.start();
+    const managerRenewer = renewer;
+    roleWatch = setInterval(
+      () => managerRenewer.wantRole(nodeAgent?.agent.status().session?.desiredRole),
+      1000,
+    );
     if (config.mode === 'init') {
       try {
         let cluster = await manager.waitForCluster(60_000);
@@ -366,6 +375,7 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    if (roleWatch !== null) clearInterval(roleWatch);
     await renewer?.stop();
     await healthServer?.close();
     // Containers outlive the agent: a restarted swarmd re-adopts them.

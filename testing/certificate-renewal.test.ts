@@ -129,16 +129,24 @@ test('a certificate renews itself at 50–80 % of its life, is saved, and new co
     'a new connection presents the renewed certificate',
   );
 
-  // Promoted in the store: the next renewal (asked for at once) carries the manager role.
+  // The role it has already asks for nothing.
+  renewer.wantRole('worker');
+  renewer.wantRole('');
+  clock.advance(0);
+  await new Promise((r) => setTimeout(r, 50));
+  t.is(renewed.length, 1);
+  // Promoted in the store (the heartbeat says so): renewed at once, with the manager role.
   await store.update((tx) => {
     const n = tx.nodes.get(issued.nodeId);
     if (n !== undefined) tx.nodes.update({ ...n, spec: { ...n.spec, desiredRole: 'manager' } });
   });
-  renewer.renewNow();
+  renewer.wantRole('manager');
+  renewer.wantRole('manager');
   const deadline2 = Date.now() + 10_000;
   while (renewed.length < 2 && Date.now() < deadline2) {
     clock.advance(0); // the renewal asked for "now" is a fake-clock timer
     await new Promise((r) => setTimeout(r, 10));
   }
   t.is(parseNodeCertificate(renewed[1]?.certPem ?? '').role, 'manager');
+  t.is(renewed.length, 2, 'asked once');
 });

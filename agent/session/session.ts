@@ -52,6 +52,8 @@ export interface SessionInfo {
   establishedAt: number;
   /** `clock.now()` when the last heartbeat was answered, 0 before the first. */
   lastHeartbeatAt: number;
+  /** The role the managers want for this node, as the last heartbeat said ('' before the first). */
+  desiredRole: string;
 }
 
 /** Error code a follower's dispatcher answers with (UNAVAILABLE), naming the managers it knows. */
@@ -73,6 +75,7 @@ class Attempt {
   established = false;
   establishedAt = 0;
   lastHeartbeatAt = 0;
+  desiredRole = '';
   ended = false;
   resyncs = 0;
   readonly done: Promise<Error>;
@@ -222,6 +225,7 @@ export class Session {
       heartbeatPeriodMs: a.periodMs,
       establishedAt: a.establishedAt,
       lastHeartbeatAt: a.lastHeartbeatAt,
+      desiredRole: a.desiredRole,
     };
   }
 
@@ -390,6 +394,7 @@ export class Session {
           const next = Number(res.periodMs);
           if (Number.isFinite(next) && next > 0) a.periodMs = next;
           a.lastHeartbeatAt = this.#o.clock.now();
+          a.desiredRole = res.desiredRole;
           if (!a.ended) this.#scheduleHeartbeat(a);
         },
         (err: unknown) => a.end(this.#failure(a, err, 'the heartbeat failed')),

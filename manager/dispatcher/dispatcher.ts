@@ -517,7 +517,8 @@ export class Dispatcher {
       Math.round(session.periodMs * this.#o.heartbeatGraceMultiplier),
       'heartbeat',
     );
-    return { periodMs: String(session.periodMs) };
+    const desiredRole = this.#o.store.view((tx) => tx.nodes.get(session.nodeId))?.spec.desiredRole ?? '';
+    return { periodMs: String(session.periodMs), desiredRole };
   }
 
   async #updateTaskStatus(
