@@ -69,7 +69,7 @@ function alive(pid: number): boolean {
   }
 }
 
-test('a manager and two workers: spread, crash repair, worker loss and return, re-adoption, drain, global, refusals', async (t) => {
+test('a manager and two workers: spread, crash repair, worker loss and return, re-adoption, drain, pause, global, role change, refusals', async (t) => {
   const cluster = await SwarmdCluster.start({ managers: 1 });
   t.teardown(() => cluster.destroy());
   const m = cluster.nodes[0] as SwarmdProcess;
@@ -164,6 +164,13 @@ test('a manager and two workers: spread, crash repair, worker loss and return, r
     60_000,
   );
   await nodeCommand(m, 'activate', id2);
+  // Pause w1: it keeps its tasks but gets no new one; scaled up, the new tasks go to w2.
+  await nodeCommand(m, 'pause', id1);
+  await ok(m, 'service', 'scale', 'web=8');
+  const scaled = running(await tasks(m, 'web'));
+  t.is(scaled.filter((x) => x.nodeId === id1).length, 6, 'w1 keeps its six');
+  t.is(scaled.filter((x) => x.nodeId === id2).length, 2, 'the two new ones on w2');
+  await nodeCommand(m, 'activate', id1);
 
   // A global service runs on each active worker and follows a third one joining.
   await ok(
