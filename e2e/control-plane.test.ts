@@ -2,8 +2,9 @@
 // process. Writes through a follower, failover, a full restart, and concurrent updates. Waits poll with a
 // bound; nothing asserts on time (failover times are logged).
 import test from 'ava';
-import { type CliResult, runCli } from '../cli/testing/index.js';
+import type { CliResult } from '../cli/testing/index.js';
 import { SwarmdCluster, type SwarmdProcess, waitUntil } from '../testing/index.js';
+import { ok, swarmctl } from './swarmctl.js';
 
 let cluster: SwarmdCluster;
 test.before(async () => {
@@ -12,16 +13,6 @@ test.before(async () => {
 test.after.always(async () => {
   await cluster?.destroy();
 });
-
-function swarmctl(node: SwarmdProcess, ...args: string[]): Promise<CliResult> {
-  return runCli(['--socket', node.socket, ...args]);
-}
-
-async function ok(node: SwarmdProcess, ...args: string[]): Promise<string> {
-  const r = await swarmctl(node, ...args);
-  if (r.code !== 0) throw new Error(`swarmctl ${args.join(' ')} → ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** `--format json` prints the objects as the Control API sends them (int64 as strings). */
 interface ServiceJson {

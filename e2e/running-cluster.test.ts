@@ -4,43 +4,8 @@
 // its tasks to the others, and when it comes back its surplus is shut down; logs come back through the
 // managers; an impossible constraint leaves tasks pending with the reason.
 import test from 'ava';
-import { type CliResult, runCli } from '../cli/testing/index.js';
 import { SwarmdCluster, type SwarmdProcess, waitUntil } from '../testing/index.js';
-
-interface TaskJson {
-  id: string;
-  nodeId: string;
-  slot: string;
-  desiredState: string;
-  schedulingMessage: string;
-  status: { state: string; restarts: string; container: { pid: string } | null };
-}
-
-function swarmctl(node: SwarmdProcess, ...args: string[]): Promise<CliResult> {
-  return runCli(['--socket', node.socket, ...args]);
-}
-
-async function ok(node: SwarmdProcess, ...args: string[]): Promise<string> {
-  const r = await swarmctl(node, ...args);
-  if (r.code !== 0) throw new Error(`swarmctl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-async function tasks(node: SwarmdProcess, service: string): Promise<TaskJson[]> {
-  return JSON.parse(await ok(node, 'service', 'ps', service, '--format', 'json')) as TaskJson[];
-}
-
-const running = (ts: TaskJson[]): TaskJson[] =>
-  ts.filter((t) => t.desiredState === 'TASK_STATE_RUNNING' && t.status.state === 'TASK_STATE_RUNNING');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, ok, running, swarmctl, type TaskJson, tasks } from './swarmctl.js';
 
 test.serial(
   'one manager: replicas run as containers, a killed container restarts in place, logs, scale, remove',

@@ -8,27 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
-import { type CliResult, runCli } from '../cli/testing/index.js';
+import { runCli } from '../cli/testing/index.js';
 import { parseNodeCertificate } from '../pki/index.js';
 import { loadGrpcObject } from '../proto/index.js';
 import { SwarmdCluster, type SwarmdProcess, waitUntil } from '../testing/index.js';
-
-interface TaskJson {
-  id: string;
-  nodeId: string;
-  desiredState: string;
-  status: { state: string; restarts: string; container: { pid: string } | null };
-}
-
-function swarmctl(node: SwarmdProcess, ...args: string[]): Promise<CliResult> {
-  return runCli(['--socket', node.socket, ...args]);
-}
-
-async function ok(node: SwarmdProcess, ...args: string[]): Promise<string> {
-  const r = await swarmctl(node, ...args);
-  if (r.code !== 0) throw new Error(`swarmctl ${args.join(' ')} → ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+import { alive, ok, running, swarmctl, type TaskJson, tasks } from './swarmctl.js';
 
 /**
  * `swarmctl node …`, run again when the node's own agent updated its Node at the same moment (the
@@ -42,13 +26,6 @@ async function nodeCommand(m: SwarmdProcess, ...args: string[]): Promise<void> {
   });
 }
 
-async function tasks(m: SwarmdProcess, service: string): Promise<TaskJson[]> {
-  return JSON.parse(await ok(m, 'service', 'ps', service, '--format', 'json')) as TaskJson[];
-}
-
-const running = (ts: TaskJson[]): TaskJson[] =>
-  ts.filter((t) => t.desiredState === 'TASK_STATE_RUNNING' && t.status.state === 'TASK_STATE_RUNNING');
-
 function perNode(ts: TaskJson[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const t of ts) m.set(t.nodeId, (m.get(t.nodeId) ?? 0) + 1);
@@ -58,15 +35,6 @@ function perNode(ts: TaskJson[]): Map<string, number> {
 async function nodeIdOf(n: SwarmdProcess): Promise<string> {
   const h = (await n.health()) as { nodeId?: string; session?: { nodeId: string } } | null;
   return h?.nodeId ?? h?.session?.nodeId ?? '';
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('a manager and two workers: spread, crash repair, worker loss and return, re-adoption, drain, pause, global, role change, refusals', async (t) => {
