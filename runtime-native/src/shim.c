@@ -254,6 +254,13 @@ static void read_output(rn_shim *s, int *fd, int stream) {
 
 /* Wrap mode: the runtime's `create` exited; on success the container's pid is in the pid file. */
 static void adopt_wrapped(rn_shim *s, int wstatus) {
+  /* The runtime wrote its reason before it exited, but the exit may be seen before the pipe is read:
+     take what is already in it (without waiting: the container's init may hold the pipe open). */
+  for (int i = 0; i < 64 && s->err_fd >= 0; i++) {
+    struct pollfd p = {s->err_fd, POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) break;
+    read_output(s, &s->err_fd, RN_LOG_STDERR);
+  }
   s->runtime_pid = -1;
   rn_error err;
   rn_error_reset(&err);
