@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
+import { Registry } from 'prom-client';
 import { nullLogger, SeededRand } from '../common/index.js';
 import { FakeClock } from '../common/testing/index.js';
 import type { Task } from '../proto/index.js';
@@ -26,9 +27,10 @@ test.after.always(async () => {
   await host?.cleanup();
 });
 
-function agent(stateDir: string): Agent {
+function agent(stateDir: string, registry?: Registry): Agent {
   return new Agent({
     stateDir,
+    ...(registry === undefined ? {} : { registry }),
     managers: [dispatcher.address],
     credentials: grpc.credentials.createInsecure(),
     metadata: () => {
@@ -65,7 +67,8 @@ test('a killed container is restarted in place; a second agent re-adopts it with
   task.spec.container.command = ['sleep', '600'];
   assign(task);
 
-  const first = agent(stateDir);
+  const registry = new Registry();
+  const first = agent(stateDir, registry);
   t.teardown(() => first.stop());
   void first.run();
   const info = () => first.status().tasks.find((x) => x.id === task.id);
@@ -93,6 +96,19 @@ test('a killed container is restarted in place; a second agent re-adopts it with
   const reported = dispatcher.statusUpdates.flat().find((u) => u.restarts === '1');
   t.is(reported?.message, 'restarted in place after exit code 137 (restart 1)');
   t.false(dispatcher.statusUpdates.flat().some((u) => u.state === 'FAILED'));
+
+  // The metrics saw the crash and the restart, and read the new container's cgroup.
+  const service = task.serviceAnnotations.name;
+  const lines = (await registry.metrics()).split('\n');
+  t.true(lines.includes(`swarmd_agent_container_exits_total{service="${service}"} 1`), lines.join('\n'));
+  t.true(lines.includes(`swarmd_agent_container_restarts_total{service="${service}"} 1`));
+  t.false(lines.some((l) => l.startsWith('swarmd_agent_oom_kills_total{')));
+  t.true(lines.includes('swarmd_agent_tasks{state="running"} 1'));
+  const usage = (name: string): number =>
+    Number(lines.find((l) => l.startsWith(`${name}{service="${service}",task="${task.id}"}`))?.split(' ')[1]);
+  t.true(usage('swarmd_agent_container_pids') >= 1);
+  t.true(usage('swarmd_agent_container_memory_bytes') > 0);
+  t.true(usage('swarmd_agent_container_cpu_seconds_total') >= 0);
 
   // The agent stops; its container does not.
   await first.stop();

@@ -1,7 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
+import { Registry } from 'prom-client';
 import type { Clock, Logger, Rand } from '../common/index.js';
 import { IllegalStateError } from '../common/index.js';
 import type { Executor } from './exec/index.js';
+import { AgentMetrics } from './metrics.js';
 import { Session, type SessionInfo, StatusReporter } from './session/index.js';
 import { Worker, type WorkerTask } from './worker/index.js';
 
@@ -17,6 +19,8 @@ export interface AgentOptions {
   /** Added to every channel's options (the managers' TLS target name). */
   channelOptions?: grpc.ChannelOptions;
   executor: Executor;
+  /** The Prometheus registry the agent's metrics are registered in. @default a registry of its own */
+  registry?: Registry;
   clock: Clock;
   logger: Logger;
   rand: Rand;
@@ -72,12 +76,19 @@ export class Agent {
       rand: options.rand.fork(),
       logger: options.logger,
     });
+    const metrics = new AgentMetrics(options.registry ?? new Registry());
     this.#worker = new Worker({
       stateDir: options.stateDir,
       executor: options.executor,
       clock: options.clock,
       logger: options.logger,
       report: (taskId, status) => this.#reporter.report(taskId, status),
+      events: metrics.events,
+    });
+    const worker = this.#worker;
+    metrics.bind({
+      tasks: () => worker.tasks(),
+      usage: async (taskId) => (await options.executor.usage?.(taskId)) ?? null,
     });
     const s = options.session ?? {};
     this.#session = new Session({

@@ -51,7 +51,9 @@ export function serveRunningCluster(): ManagerService {
       rand: randomSeededRand(),
       authenticate: (call) => callerNode(ctx, call),
       managers: () => managerAddresses(ctx),
+      metrics: ctx.metrics.dispatcher,
     });
+    ctx.metrics.bind({ dispatcherSessions: () => dispatcher.sessionCount });
     dispatcher.register(ctx.server);
     ctx.runWhileLeader('dispatcher', (signal) => dispatcher.run(signal));
 
@@ -84,7 +86,12 @@ export function serveRunningCluster(): ManagerService {
       new Orchestrators({ store: ctx.store, clock: ctx.clock, logger: ctx.logger, ids: ctx.ids }).run(signal),
     );
     ctx.runWhileLeader('scheduler', (signal) =>
-      new Scheduler({ store: ctx.store, clock: ctx.clock, logger: ctx.logger }).run(signal),
+      new Scheduler({
+        store: ctx.store,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        onPlaced: ctx.metrics.placed,
+      }).run(signal),
     );
   };
 }

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Clock, GrpcCaller, IdSource, Logger } from '../common/index.js';
 import type { PeerIdentity } from '../pki/index.js';
 import type { LeaderTask } from './leadership.js';
+import type { ManagerMetrics } from './metrics.js';
 import type { MemberStatus } from './replication/index.js';
 import type { MemoryStore } from './store/index.js';
 
@@ -31,6 +32,8 @@ export interface ManagerContext {
   readonly nodeId: string;
   readonly raftId: bigint;
   readonly clusterId: string;
+  /** The manager's metrics: services feed the dispatcher's and scheduler's (manager/metrics.ts). */
+  readonly metrics: ManagerMetrics;
   /**
    * A linearizable read barrier: resolves once this manager's store has applied everything committed
    * when it was called (ReadIndex, through the leader), so a view afterwards sees every write that

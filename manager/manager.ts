@@ -32,6 +32,7 @@ import { ListenFailedError, ManagerError, StateDirError } from './errors.js';
 import { LeaderRouter } from './leader-router.js';
 import { Leadership } from './leadership.js';
 import { MembershipService } from './membership-service.js';
+import { ManagerMetrics } from './metrics.js';
 import {
   createFounderCredentials,
   dropFounderRootCAKey,
@@ -137,6 +138,7 @@ export class Manager {
   readonly #lifetime = new AbortController();
   #leadership: Leadership;
   #context: ManagerContext | null = null;
+  readonly #metrics: ManagerMetrics;
   #unsubscribe: (() => void) | null = null;
   #fatal: unknown = null;
   #running: Promise<void> | null = null;
@@ -151,6 +153,16 @@ export class Manager {
     this.#o = compileManagerOptions(options);
     this.#log = this.#o.logger.child({ module: 'manager' });
     this.#leadership = new Leadership(this.#log);
+    this.#metrics = new ManagerMetrics(this.#o.registry);
+    this.#metrics.bind({
+      store: () => (this.#state === 'running' ? this.#store : null),
+      raft: () => {
+        const st = this.#node?.status() ?? null;
+        if (st === null) return null;
+        const { term, isLeader, commit, applied } = st;
+        return { term, isLeader, commit, applied, leaderKnown: st.leaderId !== null };
+      },
+    });
     this.#started = new Promise<void>((resolve, reject) => {
       this.#startedSettle = { resolve, reject };
     });
@@ -391,6 +403,7 @@ export class Manager {
       logger: o.logger,
       clock: o.clock,
       rand: o.rand,
+      metrics: this.#metrics.replication,
     });
     this.#node = node;
     const router = new LeaderRouter({
@@ -634,6 +647,7 @@ export class Manager {
       nodeId: identity.nodeId,
       raftId: identity.raftId,
       clusterId: identity.clusterId,
+      metrics: this.#metrics,
       linearizableRead: () => this.linearizableRead(),
       leader: (): ManagerLeaderInfo => {
         const l = node.leader();

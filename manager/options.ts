@@ -1,5 +1,6 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { networkInterfaces, hostname as osHostname } from 'node:os';
+import { Registry } from 'prom-client';
 import type { Clock, IdSource, Logger, Rand } from '../common/index.js';
 import { nullLogger, randomIdSource, randomSeededRand, systemClock } from '../common/index.js';
 import { parseAddress } from './address.js';
@@ -77,6 +78,8 @@ export interface ManagerOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** Where the advertise address comes from when the listen host is unspecified. @default the host's interfaces */
   defaultAdvertiseHost?: () => string | null;
+  /** The Prometheus registry the manager's metrics are registered in. @default a registry of its own */
+  registry?: Registry;
 }
 
 export interface CompiledManagerOptions {
@@ -99,6 +102,7 @@ export interface CompiledManagerOptions {
   readonly ids: IdSource;
   readonly randomBytes: (n: number) => Uint8Array;
   readonly defaultAdvertiseHost: () => string | null;
+  readonly registry: Registry;
 }
 
 /** The first non-internal IPv4 address of the host's interfaces, or null. */
@@ -168,5 +172,6 @@ export function compileManagerOptions(options: ManagerOptions): CompiledManagerO
     ids: options.ids ?? randomIdSource,
     randomBytes: options.randomBytes ?? ((n) => new Uint8Array(cryptoRandomBytes(n))),
     defaultAdvertiseHost: options.defaultAdvertiseHost ?? firstNonLoopbackIPv4,
+    registry: options.registry ?? new Registry(),
   };
 }

@@ -23,6 +23,7 @@ import {
 } from '../pki/index.js';
 import type { Cluster } from '../proto/index.js';
 import type { DaemonConfig } from './cluster-flags.js';
+import { daemonRegistry } from './daemon-metrics.js';
 import { type HealthServer, health, startHealthServer, workerHealth } from './health-server.js';
 import { isLocked, waitForUnlock } from './locked.js';
 import { type NodeAgent, startNodeAgent } from './node-agent.js';
@@ -182,11 +183,13 @@ async function runWorker(
     ...credentials,
     clusterId: parseNodeCertificate(credentials.certPem).clusterId,
   });
+  const registry = daemonRegistry(() => ({ nodeId: st.nodeId, clusterId: st.clusterId, role: 'worker' }));
   let nodeAgent: NodeAgent;
   try {
     nodeAgent = await startNodeAgent({
       stateDir: config.stateDir,
       tls,
+      registry,
       managers: st.managers,
       runtimeRoot: config.agent.runtimeRoot,
       cgroupParent: config.agent.cgroupParent,
@@ -223,8 +226,11 @@ async function runWorker(
     process.on('SIGINT', onSignal);
   });
   try {
-    healthServer = await startHealthServer(config.httpHost, config.httpPort, () =>
-      workerHealth(nodeAgent.agent.status()),
+    healthServer = await startHealthServer(
+      config.httpHost,
+      config.httpPort,
+      () => workerHealth(nodeAgent.agent.status()),
+      registry,
     );
     io.out(
       `This node (${st.nodeId}) ${config.mode === 'join' ? 'joined' : 'is back in'} cluster ${st.clusterId} as a worker; it reaches the managers at ${st.managers.join(', ')}.\n`,
@@ -264,7 +270,15 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
     }
     if (unlockKey === null) return 0;
   }
-  const manager = new Manager({
+  let manager: Manager | null = null;
+  const registry = daemonRegistry(() => {
+    const st = manager?.status();
+    return st?.nodeId == null || st.clusterId === null
+      ? null
+      : { nodeId: st.nodeId, clusterId: st.clusterId, role: 'manager' };
+  });
+  manager = new Manager({
+    registry,
     stateDir: config.stateDir,
     mode: config.mode,
     ...(unlockKey === null ? {} : { unlockKey }),
@@ -298,8 +312,11 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
       return 1;
     }
     try {
-      healthServer = await startHealthServer(config.httpHost, config.httpPort, () =>
-        health(manager.status()),
+      healthServer = await startHealthServer(
+        config.httpHost,
+        config.httpPort,
+        () => health(manager.status()),
+        registry,
       );
       log.info('serving http', { port: healthServer.port, host: config.httpHost });
     } catch (err) {
@@ -313,6 +330,7 @@ async function runManager(config: DaemonConfig, io: DaemonIo, logger: Logger): P
         nodeAgent = await startNodeAgent({
           stateDir: config.stateDir,
           tls: manager.clientTls,
+          registry,
           managers: [id.advertiseAddr],
           runtimeRoot: config.agent.runtimeRoot,
           cgroupParent: config.agent.cgroupParent,

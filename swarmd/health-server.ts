@@ -1,10 +1,13 @@
 /**
- * The daemon's HTTP endpoint (design.md §1, port 4243): `/healthz` now, `/metrics`, the dashboard and
- * `/events` later. `/healthz` answers 200 with the manager's status as JSON when it runs and knows a
- * leader, 503 with the same body otherwise (starting, stopping, or an election under way).
+ * The daemon's HTTP endpoint (design.md §1, port 4243): `/healthz` and `/metrics` (the dashboard and
+ * `/events` later). `/healthz` answers 200 with the manager's status as JSON when it runs and knows a
+ * leader, 503 with the same body otherwise (starting, stopping, or an election under way). `/metrics`
+ * is the Prometheus text exposition of the daemon's registry.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { errorMessage } from '../common/index.js';
 import type { ManagerStatus } from '../manager/index.js';
 
 export interface HealthServer {
@@ -19,10 +22,6 @@ export function health(st: ManagerStatus): { code: number; body: Record<string, 
   return { code: status === 'ok' ? 200 : 503, body: { status, ...st } };
 }
 
-/**
- * Serves the HTTP endpoints on `host:port` (host '' = every interface).
- * @throws (rejects) the listen error (EADDRINUSE...)
- */
 /** A worker is healthy while its agent has a session with a manager's dispatcher. */
 export function workerHealth(st: { state: string; session: { manager: string } | null }): {
   code: number;
@@ -32,10 +31,15 @@ export function workerHealth(st: { state: string; session: { manager: string } |
   return { code: status === 'ok' ? 200 : 503, body: { status, role: 'worker', ...st } };
 }
 
+/**
+ * Serves the HTTP endpoints on `host:port` (host '' = every interface).
+ * @throws (rejects) the listen error (EADDRINUSE...)
+ */
 export async function startHealthServer(
   host: string,
   port: number,
   check: () => { code: number; body: Record<string, unknown> },
+  registry: Registry,
 ): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -48,6 +52,16 @@ export async function startHealthServer(
     if (path === '/healthz') {
       const h = check();
       return send(h.code, h.body);
+    }
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+        (err: unknown) => send(500, { error: `cannot collect the metrics: ${errorMessage(err)}` }),
+      );
+      return;
     }
     return send(404, { error: `no such endpoint: ${path}` });
   });

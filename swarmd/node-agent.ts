@@ -5,6 +5,7 @@
  * dispatcher announces), and publishes its containers' logs to the leader's log broker.
  */
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { Agent } from '../agent/index.js';
 import { LogPublisher } from '../agent/logs/index.js';
 import { RuntimeExecutor } from '../agent/runtime/index.js';
@@ -21,6 +22,8 @@ export interface NodeAgentOptions {
   managers: string[];
   runtimeRoot: string;
   cgroupParent: string;
+  /** Where the agent's metrics are registered. */
+  registry: Registry;
   hostname?: string;
   logger: Logger;
 }
@@ -44,6 +47,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
     managers: o.managers,
     credentials,
     channelOptions: CLIENT_CHANNEL_OPTIONS,
+    registry: o.registry,
     executor: new RuntimeExecutor({
       containers,
       ...(o.hostname === undefined ? {} : { hostname: o.hostname }),

@@ -34,8 +34,22 @@ export interface Controller {
   inspect(): Promise<{ containerId: string; pid: number } | null>;
 }
 
+/** What a task's container uses now, from its cgroup. */
+export interface ContainerUsage {
+  /** CPU time of every process of the container, in seconds. */
+  cpuSeconds: number;
+  /** Time the CPU quota held the container back, in seconds. */
+  cpuThrottledSeconds: number;
+  memoryBytes: number;
+  /** Absent when unlimited. */
+  memoryLimitBytes?: number;
+  pids: number;
+}
+
 /** Makes controllers for tasks and describes the node they run on, after swarmkit's exec.Executor. */
 export interface Executor {
   describe(): Promise<NodeDescription>;
   controller(task: Task): Controller;
+  /** The task's container's usage, or null when it has none (for metrics; optional). */
+  usage?(taskId: string): Promise<ContainerUsage | null>;
 }

@@ -1,7 +1,7 @@
 import { cpus, hostname, totalmem } from 'node:os';
 import type { NodeDescription, Task } from '../../proto/index.js';
 import type { LocalContainers } from '../../runtime-native/ts/index.js';
-import type { Executor } from '../exec/index.js';
+import type { ContainerUsage, Executor } from '../exec/index.js';
 import { RuntimeController } from './runtime-controller.js';
 
 export interface RuntimeExecutorOptions {
@@ -38,5 +38,17 @@ export class RuntimeExecutor implements Executor {
 
   controller(task: Task): RuntimeController {
     return new RuntimeController(task, this.#options.containers);
+  }
+
+  async usage(taskId: string): Promise<ContainerUsage | null> {
+    const st = await this.#options.containers.stats(taskId);
+    if (st === null) return null;
+    return {
+      cpuSeconds: st.cpuUsageNs / 1e9,
+      cpuThrottledSeconds: st.cpuThrottledNs / 1e9,
+      memoryBytes: st.memoryUsageBytes,
+      ...(st.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: st.memoryLimitBytes }),
+      pids: st.pidsCurrent,
+    };
   }
 }

@@ -13,6 +13,11 @@ export {
   type RestartHistory,
 } from './restart-policy.js';
 export { type LoadedTasks, TaskDb } from './task-db.js';
-export { type RestartableController, TaskManager, type TaskManagerOptions } from './task-manager.js';
+export {
+  type ContainerEvents,
+  type RestartableController,
+  TaskManager,
+  type TaskManagerOptions,
+} from './task-manager.js';
 export { parseTaskRecord, TASK_ID_PATTERN, type TaskRecord, taskProblem } from './task-record.js';
 export { type ApplyResult, Worker, type WorkerOptions, type WorkerTask } from './worker.js';

@@ -26,6 +26,16 @@ export interface TaskManagerOptions {
   logger: Logger;
   /** Called with every status this manager persisted. */
   report: (taskId: string, status: TaskStatus) => void;
+  /** Told of containers that ended and of restarts in place (the agent's metrics). @default none */
+  events?: ContainerEvents;
+}
+
+/** What happens to a task's container, for counters; called after the fact, never awaited. */
+export interface ContainerEvents {
+  /** The running container ended (with this exit), whether it is restarted in place or not. */
+  containerEnded(task: Task, exit: { exitCode: number; oomKilled: boolean }): void;
+  /** The ended container was restarted in place. */
+  restartedInPlace(task: Task): void;
 }
 
 const RETRY_FIRST_MS = 100;
@@ -155,7 +165,13 @@ export class TaskManager {
         continue;
       }
       const ended = r.status.state === 'COMPLETE' || r.status.state === 'FAILED';
-      if (task.status.state === 'RUNNING' && ended && (await this.#restartInPlace(r.status))) continue;
+      if (task.status.state === 'RUNNING' && ended) {
+        this.#o.events?.containerEnded(task, {
+          exitCode: r.status.container?.exitCode ?? 0,
+          oomKilled: r.status.container?.oomKilled ?? false,
+        });
+        if (await this.#restartInPlace(r.status)) continue;
+      }
       if (r.status.state === 'RUNNING') this.#restart = { ...this.#restart, startedAt: this.#o.clock.now() };
       await this.#setStatus(r.status);
     }
@@ -192,6 +208,7 @@ export class TaskManager {
     const seen = await this.#controller.inspect().catch(() => null);
     const now = clock.now();
     this.#restart = { ...plan.next, startedAt: now };
+    this.#o.events?.restartedInPlace(this.#task);
     const how = exit.oomKilled ? `an OOM kill (exit code ${exit.exitCode})` : `exit code ${exit.exitCode}`;
     this.#log.info('container restarted in place', { 'exit.code': exit.exitCode, 'task.restarts': restarts });
     await this.#setStatus({

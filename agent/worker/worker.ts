@@ -5,7 +5,7 @@ import type { Executor } from '../exec/index.js';
 import { AssignmentInvalidError } from './errors.js';
 import { emptyRestartHistory } from './restart-policy.js';
 import { TaskDb } from './task-db.js';
-import { TaskManager } from './task-manager.js';
+import { type ContainerEvents, TaskManager } from './task-manager.js';
 import { normalizeTask, taskProblem } from './task-record.js';
 
 export interface WorkerOptions {
@@ -16,6 +16,8 @@ export interface WorkerOptions {
   logger: Logger;
   /** Receives every status a task moved to (after it was persisted): the status reporter's input. */
   report: (taskId: string, status: TaskStatus) => void;
+  /** Told of containers that ended and of restarts in place. @default none */
+  events?: ContainerEvents;
 }
 
 /** What became of an assignments message. */
@@ -25,6 +27,8 @@ export type ApplyResult = 'applied' | 'resync';
 export interface WorkerTask {
   id: string;
   serviceId: string;
+  /** The service's name when the task was made. */
+  serviceName: string;
   desiredState: Task['desiredState'];
   state: TaskStatus['state'];
   restarts: number;
@@ -86,6 +90,7 @@ export class Worker {
     return [...this.#managers.values()].map(({ task }) => ({
       id: task.id,
       serviceId: task.serviceId,
+      serviceName: task.serviceAnnotations.name,
       desiredState: task.desiredState,
       state: task.status.state,
       restarts: task.status.restarts,
@@ -136,6 +141,7 @@ export class Worker {
       clock: this.#o.clock,
       logger: this.#log,
       report: this.#o.report,
+      ...(this.#o.events === undefined ? {} : { events: this.#o.events }),
     });
     this.#managers.set(task.id, m);
     return m;

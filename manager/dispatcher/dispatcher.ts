@@ -179,7 +179,11 @@ export class Dispatcher {
       statusWriter: new BatchWriter<StatusUpdate>({
         store: this.#store,
         maxItems: this.#o.maxStatusBatchItems,
-        write: writeStatus,
+        write: (tx, u) => {
+          const created = writeStatus(tx, u);
+          if (created !== null)
+            this.#o.metrics.taskStarted(Math.max(0, this.#o.clock.now() - created) / 1000);
+        },
       }),
       pollTimer: null,
       broadcastKey: JSON.stringify([this.#o.managers(), result.period]),
@@ -398,6 +402,7 @@ export class Dispatcher {
         ? `heartbeat failure: the node did not reconnect within ${t.graceMs} ms after the dispatcher started`
         : `heartbeat failure: no heartbeat for ${t.graceMs} ms`;
     this.#log.info('node missed its heartbeats, marking it down', { 'node.id': nodeId, message });
+    this.#o.metrics.heartbeatsMissed();
     run.nodeWriter.submit([{ kind: 'down', nodeId, message }]).catch((err: unknown) => {
       this.#log.warn('could not mark a node down', { 'node.id': nodeId, err });
     });
@@ -510,6 +515,7 @@ export class Dispatcher {
   ): dispatcherpb.HeartbeatResponse {
     const { identity } = this.#caller(call, 'heartbeat');
     const session = this.#session(identity.nodeId, call.request.sessionId);
+    this.#o.metrics.heartbeat();
     session.periodMs = this.#jittered(this.#basePeriod());
     this.#track(
       session.nodeId,
@@ -616,13 +622,16 @@ export class Dispatcher {
   }
 }
 
-/** Takes a status update when it moves the task forward (or counts another in-place restart). */
-function writeStatus(tx: WriteTx, u: StatusUpdate): void {
+/**
+ * Takes a status update when it moves the task forward (or counts another in-place restart). Returns the
+ * task's creation time when this update is its first RUNNING, else null.
+ */
+function writeStatus(tx: WriteTx, u: StatusUpdate): number | null {
   const task = tx.tasks.get(u.taskId);
-  if (task === undefined || task.nodeId !== u.nodeId) return;
+  if (task === undefined || task.nodeId !== u.nodeId) return null;
   const cur = task.status;
   const forward = TASK_STATES[u.state] > TASK_STATES[cur.state];
-  if (!forward && !(u.state === cur.state && u.restarts > cur.restarts)) return;
+  if (!forward && !(u.state === cur.state && u.restarts > cur.restarts)) return null;
   tx.tasks.update({
     ...task,
     status: {
@@ -635,4 +644,5 @@ function writeStatus(tx: WriteTx, u: StatusUpdate): void {
       restarts: Math.max(u.restarts, cur.restarts),
     },
   });
+  return forward && u.state === 'RUNNING' ? task.meta.createdAt : null;
 }

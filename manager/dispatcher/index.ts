@@ -26,6 +26,7 @@ export type {
   Authenticator,
   CompiledDispatcherOptions,
   DispatcherCall,
+  DispatcherMetrics,
   DispatcherOptions,
   NodeIdentity,
 } from './options.js';

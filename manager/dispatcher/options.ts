@@ -48,7 +48,23 @@ export interface DispatcherOptions {
   maxTimestampSkewMs?: number;
   /** The bound of the dispatcher's store watcher (one for all nodes). @default 1000000 */
   watchQueue?: number;
+  /** Hooks for the dispatcher's counters. @default none */
+  metrics?: DispatcherMetrics;
 }
+
+/**
+ * What the dispatcher counts, for the composition root to export; the dispatcher only calls these hooks.
+ */
+export interface DispatcherMetrics {
+  /** A heartbeat was taken. */
+  heartbeat(): void;
+  /** A node missed its heartbeats past the grace period and is marked down. */
+  heartbeatsMissed(): void;
+  /** A task reached RUNNING for the first time, this many seconds after it was created. */
+  taskStarted(secondsSinceCreated: number): void;
+}
+
+const NO_METRICS: DispatcherMetrics = { heartbeat() {}, heartbeatsMissed() {}, taskStarted() {} };
 
 export interface CompiledDispatcherOptions {
   readonly store: MemoryStore;
@@ -65,6 +81,7 @@ export interface CompiledDispatcherOptions {
   readonly maxStatusTextLength: number;
   readonly maxTimestampSkewMs: number;
   readonly watchQueue: number;
+  readonly metrics: DispatcherMetrics;
 }
 
 function positiveInt(name: string, v: number | undefined, dflt: number): number {
@@ -100,5 +117,6 @@ export function compileDispatcherOptions(o: DispatcherOptions): CompiledDispatch
     maxStatusTextLength: positiveInt('maxStatusTextLength', o.maxStatusTextLength, 4096),
     maxTimestampSkewMs: positiveInt('maxTimestampSkewMs', o.maxTimestampSkewMs, 86_400_000),
     watchQueue: positiveInt('watchQueue', o.watchQueue, 1_000_000),
+    metrics: o.metrics ?? NO_METRICS,
   };
 }

@@ -17,8 +17,24 @@ function joined(id: string): Node {
   return { ...n, description: null, status: { state: 'unknown', message: '', addr: '' } };
 }
 
-async function setup(nodes: string[] = ['n1']): Promise<DispatcherHarness> {
-  const h = await DispatcherHarness.start();
+/** Counts the dispatcher's metric hooks. */
+function countingMetrics() {
+  const n = { heartbeats: 0, missed: 0, started: [] as number[] };
+  return {
+    counts: n,
+    metrics: {
+      heartbeat: () => void n.heartbeats++,
+      heartbeatsMissed: () => void n.missed++,
+      taskStarted: (s: number) => void n.started.push(s),
+    },
+  };
+}
+
+async function setup(
+  nodes: string[] = ['n1'],
+  metrics = countingMetrics().metrics,
+): Promise<DispatcherHarness> {
+  const h = await DispatcherHarness.start({ options: { metrics } });
   await h.store.update((tx) => {
     tx.clusters.create(cluster());
     for (const id of nodes) tx.nodes.create(joined(id));
@@ -82,9 +98,13 @@ test('heartbeats keep a node ready; the answer is the cluster period with at mos
 });
 
 test('a node that misses its heartbeats is marked down and its session ends', async (t) => {
-  const h = await setup();
+  const { counts, metrics } = countingMetrics();
+  const h = await setup(['n1'], metrics);
   t.teardown(() => h.close());
   const s = await h.session('n1');
+  await h.heartbeat('n1', s.sessionId);
+  t.is(counts.heartbeats, 1);
+  t.is(counts.missed, 0);
   const ended = s.reader.ended();
   h.clock.advance(3 * 1100 + 1);
   const err = statusToError((await ended) as grpc.ServiceError);
@@ -96,6 +116,7 @@ test('a node that misses its heartbeats is marked down and its session ends', as
     return n?.status.state === 'down' ? n : undefined;
   });
   t.regex(down.status.message, /heartbeat failure: no heartbeat for \d+ ms/);
+  t.is(counts.missed, 1);
   const hb = await refusal(h.heartbeat('n1', s.sessionId));
   t.is(hb.code, 'ERR_DISPATCHER_SESSION_UNKNOWN');
   // Down until it opens a session again.

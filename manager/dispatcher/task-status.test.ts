@@ -45,7 +45,10 @@ async function refusal(p: Promise<unknown>): Promise<ReturnType<typeof statusToE
 }
 
 test('status updates are written, with container and restarts, before the call returns', async (t) => {
-  const { h, sessionId } = await setup();
+  const started: number[] = [];
+  const { h, sessionId } = await setup({
+    options: { metrics: { heartbeat() {}, heartbeatsMissed() {}, taskStarted: (s) => void started.push(s) } },
+  });
   t.teardown(() => h.close());
   await h.updateStatus('n1', sessionId, [
     upd('t1', 'ACCEPTED'),
@@ -76,6 +79,9 @@ test('status updates are written, with container and restarts, before the call r
   ]);
   t.is(get(h, 't1').status.restarts, 1);
   t.is(get(h, 't1').status.container?.pid, 4343);
+  // One first RUNNING (t1), measured from the task's creation; the restart in place is not another.
+  t.is(started.length, 1);
+  t.true((started[0] ?? -1) >= 0);
   // A timestamp of 0 is the manager's clock.
   await h.updateStatus('n1', sessionId, [upd('t3', 'ACCEPTED', { timestamp: 0 })]);
   t.is(get(h, 't3').status.timestamp, h.clock.now());

@@ -27,6 +27,8 @@ export {
   SnapshotDecodeError,
   StoppedError,
 } from './errors.js';
+export type { ReplicationMetrics } from './metrics.js';
+export { NO_REPLICATION_METRICS } from './metrics.js';
 export type {
   CompiledReplicatedNodeOptions,
   MemberAddress,

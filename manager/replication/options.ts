@@ -1,5 +1,6 @@
 import type { Clock, Logger, Rand } from '../../common/index.js';
 import { nullLogger, randomSeededRand, systemClock } from '../../common/index.js';
+import { NO_REPLICATION_METRICS, type ReplicationMetrics } from './metrics.js';
 import type { StateMachine } from './state-machine.js';
 import type { DiskStorageOptions } from './storage/index.js';
 import type { RaftTransportOptions } from './transport/index.js';
@@ -75,6 +76,8 @@ export interface ReplicatedNodeOptions<R> {
   clock?: Clock;
   /** Election jitter and the transport's backoff jitter. @default seeded from the CSPRNG */
   rand?: Rand;
+  /** Hooks for the node's counters (proposals, leader changes, WAL syncs, snapshots). @default none */
+  metrics?: ReplicationMetrics;
 }
 
 /** {@link ReplicatedNodeOptions} validated, with every default filled in. */
@@ -102,6 +105,7 @@ export interface CompiledReplicatedNodeOptions<R> {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly rand: Rand;
+  readonly metrics: ReplicationMetrics;
 }
 
 const MiB = 1024 * 1024;
@@ -186,5 +190,6 @@ export function compileReplicatedNodeOptions<R>(
     logger: options.logger ?? nullLogger,
     clock: options.clock ?? systemClock,
     rand: options.rand ?? randomSeededRand(),
+    metrics: options.metrics ?? NO_REPLICATION_METRICS,
   };
 }

@@ -466,7 +466,11 @@ export class ReplicatedNode<R = unknown> {
         const rd = raw.ready();
         if (rd.softState !== null) this.#onSoftState(rd.softState);
         // 1. Persist, one fsync for everything in this Ready, BEFORE anything leaves.
-        if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) await storage.persist(rd);
+        if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
+          const started = this.#o.clock.monotonic();
+          await storage.persist(rd);
+          this.#o.metrics.walSynced((this.#o.clock.monotonic() - started) / 1000);
+        }
         if (this.#currentState() === 'failed') return;
         // 2. Only then send.
         if (rd.messages.length > 0) transport.send(rd.messages);
@@ -535,6 +539,7 @@ export class ReplicatedNode<R = unknown> {
       isLeader: ss.raftState === 'leader',
       term: (this.#raw as RawNode).basicStatus().term,
     };
+    this.#o.metrics.leaderChanged();
     this.#log.info('raft leader changed', {
       'raft.leader': leaderId === null ? null : hexId(leaderId),
       'raft.state': ss.raftState,
@@ -697,6 +702,7 @@ export class ReplicatedNode<R = unknown> {
       await storage.createSnapshot(index, conf, data);
       this.#snapshotIndex = Math.max(this.#snapshotIndex, index);
       this.#snapshotsTaken++;
+      this.#o.metrics.snapshotSaved();
       const compactTo = index - this.#o.logTailEntries;
       if (compactTo >= storage.firstIndex()) await storage.compact(compactTo);
       this.#log.info('took a snapshot', {
@@ -813,15 +819,25 @@ export class ReplicatedNode<R = unknown> {
     const refused = this.#checkRunning(what);
     if (refused !== null) return Promise.reject(refused);
     const raw = this.#raw as RawNode;
+    const metrics = this.#o.metrics;
     try {
       call(raw);
     } catch (err) {
+      metrics.proposalFailed();
       return Promise.reject(this.#mapRaftError(what, err));
     }
     // The leader appended the entry at its last index, in its term.
     const st = raw.basicStatus();
     const index = st.lastIndex;
-    return new Promise((resolve, reject) => {
+    return new Promise((settleOk, settleErr) => {
+      const resolve = (v: unknown): void => {
+        metrics.proposalCommitted();
+        settleOk(v);
+      };
+      const reject = (err: unknown): void => {
+        metrics.proposalFailed();
+        settleErr(err);
+      };
       const previous = this.#proposals.get(index);
       if (previous !== undefined) {
         // Our own new leadership overwrote an older proposal of ours at this index.

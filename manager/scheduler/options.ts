@@ -22,6 +22,8 @@ export interface SchedulerOptions {
    * store). Placing N tasks produces about N events. @default 1 000 000
    */
   maxWatchQueue?: number;
+  /** Called with the number of tasks each write assigned to nodes (for the placements counter). */
+  onPlaced?: (tasks: number) => void;
 }
 
 /** {@link SchedulerOptions} validated, with every default filled in. */
@@ -33,6 +35,7 @@ export interface CompiledSchedulerOptions {
   readonly maxDelayMs: number;
   readonly retryDelayMs: number;
   readonly maxWatchQueue: number;
+  readonly onPlaced: (tasks: number) => void;
 }
 
 function nonNegative(name: string, v: number): number {
@@ -64,5 +67,6 @@ export function compileSchedulerOptions(options: SchedulerOptions): CompiledSche
     maxDelayMs,
     retryDelayMs: nonNegative('retryDelayMs', options.retryDelayMs ?? 100),
     maxWatchQueue,
+    onPlaced: options.onPlaced ?? (() => {}),
   };
 }

@@ -392,6 +392,7 @@ export class Scheduler {
             .then(
               (skipped) => {
                 this.#stats.assigned += chunk.length - skipped.length;
+                this.#o.onPlaced(chunk.length - skipped.length);
                 for (const a of skipped) this.#undo(a);
               },
               (err: unknown) => {

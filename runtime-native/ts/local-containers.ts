@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cgroupDirsFor } from './cgroup-paths.js';
+import { type ContainerStats, readCgroupStats } from './cgroup-stats.js';
 import { type LogRecord, readContainerLog } from './container-log.js';
 import { ContainerNotFoundError } from './errors.js';
 import type { ExitRecord } from './exit-record.js';
@@ -64,6 +67,18 @@ export class LocalContainers {
 
   logPath(id: string): string {
     return join(this.bundleDir(id), 'container.log');
+  }
+
+  /**
+   * The container's CPU, memory and pids from its cgroup files, found under the cgroup parent without
+   * asking the runtime (no process spawned: metrics scrapes call this for every container); null when it
+   * has no cgroup (not created, or gone).
+   */
+  async stats(id: string): Promise<ContainerStats | null> {
+    const dirs = await cgroupDirsFor(`${this.#cgroupParent}/${id}`);
+    const probe = dirs.cpuacct ?? dirs.memory ?? dirs.unified;
+    if (probe === undefined || !existsSync(probe)) return null;
+    return readCgroupStats(dirs);
   }
 
   /** Builds the bundle and creates the container; on any failure nothing is left behind. */
