@@ -3,7 +3,6 @@
  * tests check (`service ps --format json`).
  */
 import { type CliResult, runCli } from '../cli/testing/index.js';
-import type { SwarmdProcess } from '../testing/index.js';
 
 /** A task as `--format json` prints it (int64 as strings). */
 export interface TaskJson {
@@ -15,18 +14,23 @@ export interface TaskJson {
   status: { state: string; restarts: string; container: { pid: string } | null };
 }
 
-export function swarmctl(node: SwarmdProcess, ...args: string[]): Promise<CliResult> {
+/** A manager swarmctl reaches through its Unix socket (a SwarmdProcess, a testnet host). */
+export interface ManagerSocket {
+  readonly socket: string;
+}
+
+export function swarmctl(node: ManagerSocket, ...args: string[]): Promise<CliResult> {
   return runCli(['--socket', node.socket, ...args]);
 }
 
 /** swarmctl's output; throws with its stderr when it fails. */
-export async function ok(node: SwarmdProcess, ...args: string[]): Promise<string> {
+export async function ok(node: ManagerSocket, ...args: string[]): Promise<string> {
   const r = await swarmctl(node, ...args);
   if (r.code !== 0) throw new Error(`swarmctl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r.stdout;
 }
 
-export async function tasks(node: SwarmdProcess, service: string): Promise<TaskJson[]> {
+export async function tasks(node: ManagerSocket, service: string): Promise<TaskJson[]> {
   return JSON.parse(await ok(node, 'service', 'ps', service, '--format', 'json')) as TaskJson[];
 }
 

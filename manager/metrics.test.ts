@@ -64,7 +64,14 @@ test('the cluster gauges count what the store holds at each scrape', async (t) =
   t.is(await sample(registry, 'swarmd_services', { mode: 'global' }), 1);
   t.is(await sample(registry, 'swarmd_tasks', { service: 'web', state: 'running' }), 2);
   t.is(await sample(registry, 'swarmd_tasks', { service: 'web', state: 'pending' }), 1);
-  t.is(await sample(registry, 'swarmd_tasks', { service: 'agent', state: 'failed' }), 1);
+  t.is(
+    await sample(registry, 'swarmd_tasks', { service: 'agent', state: 'failed', desired_state: 'shutdown' }),
+    1,
+  );
+  t.is(
+    await sample(registry, 'swarmd_tasks', { service: 'web', state: 'running', desired_state: 'running' }),
+    2,
+  );
   t.is(await sample(registry, 'swarmd_scheduler_unschedulable_tasks'), 1);
   t.is(await sample(registry, 'swarmd_dispatcher_sessions'), 4);
 

@@ -65,8 +65,8 @@ export class ManagerMetrics {
     });
     new Gauge({
       name: 'swarmd_tasks',
-      help: 'Tasks of the cluster by service (name) and observed state (lower case: running, pending...).',
-      labelNames: ['service', 'state'],
+      help: 'Tasks of the cluster by service (name), observed state and desired state (lower case: running, pending...).',
+      labelNames: ['service', 'state', 'desired_state'],
       registers,
       collect() {
         this.reset();
@@ -78,6 +78,7 @@ export class ManagerMetrics {
             this.inc({
               service: names.get(t.serviceId) ?? t.serviceAnnotations.name,
               state: t.status.state.toLowerCase(),
+              desired_state: t.desiredState.toLowerCase(),
             });
         });
       },

@@ -53,7 +53,10 @@ async function processes() {
     try {
       const exe = await readlink(`/proc/${pid}/exe`).catch(() => '');
       const cg = await readFile(`/proc/${pid}/cgroup`, 'utf8');
-      if (/swarm-runtime|swarm-shim/.test(exe) || /swarm/i.test(cg)) {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      // swarmd daemons (node running bin/swarmd or swarmd/entry.js) and the test clusters' Prometheus.
+      const ours = /bin\/swarmd\0|swarmd\/entry\.js\0|swarmd-testnet|swtnet-/.test(cmdline);
+      if (/swarm-runtime|swarm-shim/.test(exe) || /swarm/i.test(cg) || ours) {
         const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ').trim();
         found.push(`pid ${pid}: ${cmd || exe}`);
       }

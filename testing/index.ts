@@ -8,3 +8,9 @@ export {
   type SwarmdHealth,
   SwarmdProcess,
 } from './swarmd-cluster.js';
+export {
+  Testnet,
+  TestnetError,
+  type TestnetHealth,
+  type TestnetHost,
+} from './testnet.js';

@@ -386,9 +386,14 @@ export class Session {
   }
 
   #scheduleHeartbeat(a: Attempt): void {
+    // A heartbeat unanswered for two periods means the manager is gone (crashed, partitioned away): the
+    // agent moves on at once, well within the grace a new leader's dispatcher gives it to reconnect.
+    const timeoutMs = Math.min(this.#o.rpcTimeoutMs ?? 5000, Math.max(1000, 2 * a.periodMs));
     a.timer(this.#o.clock, a.periodMs, () => {
-      this.#unary<dispatcherpb.HeartbeatResponse__Output>(a, (md, cb) =>
-        a.client.Heartbeat({ sessionId: a.sessionId }, md, cb),
+      this.#unary<dispatcherpb.HeartbeatResponse__Output>(
+        a,
+        (md, cb) => a.client.Heartbeat({ sessionId: a.sessionId }, md, cb),
+        timeoutMs,
       ).then(
         (res) => {
           const next = Number(res.periodMs);
@@ -454,12 +459,12 @@ export class Session {
     });
   }
 
-  /** A unary call with the RPC timeout, on the injected clock. */
+  /** A unary call with the RPC timeout (or `timeoutMs`), on the injected clock. */
   #unary<R>(
     a: Attempt,
     invoke: (md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: R) => void) => grpc.ClientUnaryCall,
+    timeoutMs = this.#o.rpcTimeoutMs ?? 5000,
   ): Promise<R> {
-    const timeoutMs = this.#o.rpcTimeoutMs ?? 5000;
     return new Promise<R>((resolve, reject) => {
       let timedOut = false;
       let timer: Timer | null = null;

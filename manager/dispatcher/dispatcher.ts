@@ -189,7 +189,10 @@ export class Dispatcher {
       broadcastKey: JSON.stringify([this.#o.managers(), result.period]),
     };
     this.#run = state;
-    const grace = Math.round(result.period * this.#o.heartbeatGraceMultiplier);
+    const grace = Math.max(
+      this.#o.reconnectGraceMs,
+      Math.round(result.period * this.#o.heartbeatGraceMultiplier),
+    );
     for (const n of result.ready) this.#track(n.id, null, grace, 'reconnect');
     this.#armPoll(state, result.period);
     this.#log.info('dispatcher started', { nodes: result.ready.length, 'heartbeat.periodMs': result.period });

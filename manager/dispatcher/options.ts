@@ -36,6 +36,13 @@ export interface DispatcherOptions {
   defaultHeartbeatPeriodMs?: number;
   /** Missed periods before a node is marked down. @default 3 */
   heartbeatGraceMultiplier?: number;
+  /**
+   * How long a dispatcher that starts (a new leader) waits for each ready node to open a session before
+   * marking it down, at least the heartbeat grace: agents of a leader that vanished notice it only when a
+   * heartbeat goes unanswered, then fail over between managers with backoff, so a short grace would
+   * mark healthy nodes down and move all their tasks at every leader change. @default 10000
+   */
+  reconnectGraceMs?: number;
   /** Periods sent to agents are the cluster's ± this fraction. @default 0.1 */
   heartbeatJitter?: number;
   /** Status updates per UpdateTaskStatus call. @default 10000 */
@@ -75,6 +82,7 @@ export interface CompiledDispatcherOptions {
   readonly logger: Logger;
   readonly defaultHeartbeatPeriodMs: number;
   readonly heartbeatGraceMultiplier: number;
+  readonly reconnectGraceMs: number;
   readonly heartbeatJitter: number;
   readonly maxUpdatesPerCall: number;
   readonly maxStatusBatchItems: number;
@@ -111,6 +119,7 @@ export function compileDispatcherOptions(o: DispatcherOptions): CompiledDispatch
     logger: o.logger ?? nullLogger,
     defaultHeartbeatPeriodMs: positiveInt('defaultHeartbeatPeriodMs', o.defaultHeartbeatPeriodMs, 1000),
     heartbeatGraceMultiplier: multiplier,
+    reconnectGraceMs: positiveInt('reconnectGraceMs', o.reconnectGraceMs, 10_000),
     heartbeatJitter: jitter,
     maxUpdatesPerCall: positiveInt('maxUpdatesPerCall', o.maxUpdatesPerCall, 10_000),
     maxStatusBatchItems: positiveInt('maxStatusBatchItems', o.maxStatusBatchItems, 10_000),

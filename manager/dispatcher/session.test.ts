@@ -223,7 +223,7 @@ test('a dispatcher that is not running answers UNAVAILABLE with the managers; st
   t.is(node(h, 'n1').status.state, 'ready');
 });
 
-test('a new dispatcher gives ready nodes one grace period to reconnect, then marks them down', async (t) => {
+test('a new dispatcher gives ready nodes the reconnect grace (10 s) to open a session, then marks them down', async (t) => {
   const h = await DispatcherHarness.start();
   t.teardown(() => h.close());
   await h.store.update((tx) => {
@@ -233,17 +233,39 @@ test('a new dispatcher gives ready nodes one grace period to reconnect, then mar
     tx.nodes.create({ ...joined('idle') });
   });
   h.run();
-  h.clock.advance(2000);
+  h.clock.advance(6000);
   const s = await h.session('back');
-  h.clock.advance(1001);
+  // Past the heartbeat grace (3 s), within the reconnect grace: agents of a vanished leader are slower.
+  t.is(node(h, 'gone').status.state, 'ready');
+  h.clock.advance(2000);
+  await h.heartbeat('back', s.sessionId);
+  h.clock.advance(2001);
+  const gone = await h.waitFor('gone down', (tx) => {
+    const n = tx.nodes.get('gone');
+    return n?.status.state === 'down' ? n : undefined;
+  });
+  t.regex(gone.status.message, /did not reconnect within 10000 ms/);
+  await h.heartbeat('back', s.sessionId);
+  t.is(node(h, 'back').status.state, 'ready');
+  t.is(node(h, 'idle').status.state, 'unknown', 'nodes that were not ready are left alone');
+});
+
+test('the reconnect grace is never shorter than the heartbeat grace', async (t) => {
+  const h = await DispatcherHarness.start({ options: { reconnectGraceMs: 1 } });
+  t.teardown(() => h.close());
+  await h.store.update((tx) => {
+    tx.clusters.create(cluster());
+    tx.nodes.create(testNode({ id: 'gone', hostname: 'gone' }));
+  });
+  h.run();
+  h.clock.advance(2999);
+  t.is(node(h, 'gone').status.state, 'ready');
+  h.clock.advance(2);
   const gone = await h.waitFor('gone down', (tx) => {
     const n = tx.nodes.get('gone');
     return n?.status.state === 'down' ? n : undefined;
   });
   t.regex(gone.status.message, /did not reconnect within 3000 ms/);
-  await h.heartbeat('back', s.sessionId);
-  t.is(node(h, 'back').status.state, 'ready');
-  t.is(node(h, 'idle').status.state, 'unknown', 'nodes that were not ready are left alone');
 });
 
 test('the heartbeat period follows the cluster object, and changes are sent on the session stream', async (t) => {
