@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs swarmd on this host (Debian 12, Node.js 20, as root) and starts a single-manager cluster with
-# its state in ./.swarmd (override with SWARMD_STATE_DIR), then shows swarmctl against it.
-#
-# Not built yet: the agents that run services' tasks (so services are stored and scheduled nowhere yet).
-# Until they come, this also runs a demo container through swarm-runtime, the runtime they will use.
+# its state in ./.swarmd (override with SWARMD_STATE_DIR): the manager and its agent, which runs the
+# services' tasks as containers with the `host` image (no registry needed). It then shows swarmctl and
+# /metrics against it, and a container run directly through swarm-runtime, the runtime the agent uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -45,6 +44,10 @@ echo "\$ bin/swarmctl service ps hello"
 bin/swarmctl service ps hello
 echo "\$ bin/swarmctl service logs hello"
 bin/swarmctl service logs hello
+
+say "Prometheus metrics (every node serves them on its HTTP address):"
+echo "\$ curl -s http://$http/metrics | grep -E '^swarmd_(tasks|raft_leader|nodes)'"
+curl -s "http://$http/metrics" | grep -E '^swarmd_(tasks|raft_leader|nodes)' || true
 
 say "A container through swarm-runtime directly (what the agent does for each task):"
 echo "\$ bin/swarmd container run --hostname demo --memory 64m --pids 64 -- sh -c '...'"

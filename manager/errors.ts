@@ -11,15 +11,14 @@ export class ManagerError extends SwarmError {}
  * No leader could be reached within the election wait (`leaderWaitMs`, 5 s by default): an election is
  * under way, or this manager is cut off from a quorum. Nothing was done. Temporary: retry later.
  */
+/** Why a request found no leader, as the operator should read it on the manager they asked. */
+export const NO_LEADER =
+  'this manager knows no leader (an election is under way, or it cannot reach a majority of the managers)';
+
 export class NoLeaderError extends ManagerError {
   readonly waitedMs: number;
 
-  constructor(
-    what: string,
-    waitedMs: number,
-    detail = 'the cluster has no leader',
-    options: SwarmErrorOptions = {},
-  ) {
+  constructor(what: string, waitedMs: number, detail = NO_LEADER, options: SwarmErrorOptions = {}) {
     super('ERR_MANAGER_NO_LEADER', `Cannot ${what}: ${detail} (waited ${waitedMs} ms for one)`, {
       ...options,
       temporary: true,

@@ -89,7 +89,10 @@ test('no leader within the wait: NoLeaderError, temporary', async (t) => {
   const err = await t.throwsAsync(p, { instanceOf: NoLeaderError });
   t.is(err?.code, 'ERR_MANAGER_NO_LEADER');
   t.true(err?.temporary);
-  t.regex(err?.message ?? '', /^Cannot propose: the cluster has no leader \(waited 5000 ms for one\)$/);
+  t.regex(
+    err?.message ?? '',
+    /^Cannot propose: this manager knows no leader \(an election is under way, or it cannot reach a majority of the managers\) \(waited 5000 ms for one\)$/,
+  );
 });
 
 test('"leadership moved" answers are retried at the next leader; other errors are not', async (t) => {

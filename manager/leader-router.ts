@@ -8,7 +8,7 @@
  */
 import type { Clock, Logger, Timer } from '../common/index.js';
 import { errorMessage } from '../common/index.js';
-import { LeaderUnreachableError, NoLeaderError, RemoteError } from './errors.js';
+import { LeaderUnreachableError, NO_LEADER, NoLeaderError, RemoteError } from './errors.js';
 import type { LeaderInfo, ReplicationEvent } from './replication/index.js';
 import { NotLeaderError, ProposalDroppedError, StoppedError } from './replication/index.js';
 
@@ -103,7 +103,7 @@ export class LeaderRouter {
           last instanceof LeaderUnreachableError
             ? `the leader at ${last.address} does not answer`
             : last === null
-              ? 'the cluster has no leader'
+              ? NO_LEADER
               : `no leader took it (${errorMessage(last)})`,
           { cause: last ?? undefined },
         );

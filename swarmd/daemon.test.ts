@@ -202,19 +202,27 @@ test.serial(
       (await Promise.all(http.map(health))).every((h) => h.body.store?.objects.node === 3),
     );
 
-    // /metrics on every manager: Prometheus text; one leader among them; the same three nodes.
-    const metrics = await Promise.all(
-      http.map(async (p) => {
-        const res = await fetch(`http://127.0.0.1:${p}/metrics`);
-        t.is(res.status, 200);
-        t.regex(res.headers.get('content-type') ?? '', /^text\/plain/);
-        return (await res.text()).split('\n');
-      }),
-    );
+    // /metrics on every manager: Prometheus text; one leader among them; the same three nodes, ready
+    // once each one's agent has its session.
+    const scrape = (): Promise<string[][]> =>
+      Promise.all(
+        http.map(async (p) => {
+          const res = await fetch(`http://127.0.0.1:${p}/metrics`);
+          t.is(res.status, 200);
+          t.regex(res.headers.get('content-type') ?? '', /^text\/plain/);
+          return (await res.text()).split('\n');
+        }),
+      );
+    const allReady = 'swarmd_nodes{state="ready",availability="active",role="manager"} 3';
+    let metrics: string[][] = [];
+    await waitUntil('three ready managers in every /metrics', async () => {
+      metrics = await scrape();
+      return metrics.every((m) => m.includes(allReady));
+    });
     t.is(metrics.filter((m) => m.includes('swarmd_raft_leader 1')).length, 1);
     hs.forEach((h, i) => {
       const m = metrics[i] as string[];
-      t.true(m.includes('swarmd_nodes{state="ready",availability="active",role="manager"} 3'), m.join('\n'));
+      t.true(m.includes(allReady), m.join('\n'));
       t.true(m.some((l) => l.startsWith(`swarmd_node_info{node_id="${h.body.nodeId}",`) && l.endsWith(' 1')));
       t.true(m.some((l) => l.startsWith('process_resident_memory_bytes ')));
     });
