@@ -76,6 +76,7 @@ async function raftViews(c: FaultCluster): Promise<{ host: string; applied: numb
 test.serial(
   '1. kill -9 of the leader: a new leader, swarmctl keeps working, nothing lost or duplicated',
   async (t) => {
+    t.timeout(10 * 60_000);
     const c = await FaultCluster.start(t, 'fkill');
     const leader = await c.newLeader(MANAGERS, null);
     const leaderNode = await nodeIdOf(c, leader);
@@ -85,7 +86,7 @@ test.serial(
     await c.net.kill([leader]);
     const next = await c.newLeader(others, leader);
     const newLeaderMs = since(t0);
-    t.true(others.includes(next));
+    t.not(next, leader);
     // swarmctl works through either survivor: a write each, then both read them.
     for (const h of others) {
       const r = await writeSecret(c.net.socket(h), `after-kill-${h}`);
@@ -106,6 +107,7 @@ test.serial(
 test.serial(
   '2. a manager partitioned away: the majority writes, the isolated one refuses, then catches up',
   async (t) => {
+    t.timeout(10 * 60_000);
     const c = await FaultCluster.start(t, 'fpart');
     const isolated = await c.newLeader(MANAGERS, null);
     const majority = MANAGERS.filter((m) => m !== isolated);
@@ -150,6 +152,7 @@ test.serial(
 test.serial(
   '3. a worker partitioned away: its tasks are replaced; after healing the surplus is shut down',
   async (t) => {
+    t.timeout(10 * 60_000);
     const c = await FaultCluster.start(t, 'fwork');
     const nodeId = await nodeIdOf(c, 'w1');
     const t0 = performance.now();
@@ -171,7 +174,13 @@ test.serial(
 test.serial(
   '4. every manager restarted in turn: no acknowledged write lost, services never drop by more than a host',
   async (t) => {
+    t.timeout(10 * 60_000);
     const c = await FaultCluster.start(t, 'froll');
+    const runningIds = async (): Promise<string[]> => {
+      const counts = await c.runningCounts(await c.anyManager());
+      return [...(counts?.web ?? []), ...(counts?.agent ?? [])].map((x) => x.id).sort();
+    };
+    const before = await runningIds();
     const acknowledged: string[] = [];
     const refusedWrites: string[] = [];
     let minWeb = Number.POSITIVE_INFINITY;
@@ -220,6 +229,9 @@ test.serial(
       const lost = acknowledged.filter((n) => !names.has(n));
       t.deepEqual(lost, [], `acknowledged writes missing on ${m}`);
     }
+    // No task was replaced or stopped: the very tasks that ran before run after (the samples, every
+    // ~0.5 s, only bound the dips they happened to see).
+    t.deepEqual(await runningIds(), before);
     const perHostWeb = REPLICAS / HOSTS.length;
     t.true(samples > 0);
     t.true(minWeb >= REPLICAS - perHostWeb, `web dropped to ${minWeb}`);
@@ -239,6 +251,7 @@ test.serial(
 );
 
 test.serial('5. an agent restarted: its containers keep running throughout and are re-adopted', async (t) => {
+  t.timeout(10 * 60_000);
   const c = await FaultCluster.start(t, 'fagent');
   const via = c.at('m1');
   const nodeId = await nodeIdOf(c, 'w2');
@@ -293,6 +306,7 @@ test.serial('5. an agent restarted: its containers keep running throughout and a
 test.serial(
   '6. every process of every host killed, then started: the cluster comes back with its state',
   async (t) => {
+    t.timeout(10 * 60_000);
     const c = await FaultCluster.start(t, 'fpower');
     t.is((await writeSecret(c.net.socket('m1'), 'before-power-loss')).code, 0);
     await c.net.kill([...HOSTS], { all: true });
@@ -313,6 +327,7 @@ test.serial(
 );
 
 test.serial('7. 10 % frame loss on every link: the cluster still converges', async (t) => {
+  t.timeout(10 * 60_000);
   const c = await FaultCluster.start(t, 'floss');
   await c.net.loss(10);
   try {
@@ -350,6 +365,7 @@ test.serial('7. 10 % frame loss on every link: the cluster still converges', asy
 test.serial(
   '8. Prometheus scrapes every node; its series agree with swarmctl, before and after a fault',
   async (t) => {
+    t.timeout(10 * 60_000);
     const c = await FaultCluster.start(t, 'fprom');
     const t0 = performance.now();
     await c.net.prometheus();
@@ -390,9 +406,17 @@ test.serial(
     await agrees('count(swarmd_node_info)', () => HOSTS.length);
     await agrees('count(swarmd_node_info{role="manager"})', () => MANAGERS.length);
     await agrees('sum(swarmd_raft_leader)', () => 1);
-    const leader = await c.leader();
-    const promLeader = await c.net.query('swarmd_raft_leader == 1');
-    t.is(promLeader[0]?.metric.host, leader ?? '');
+    // The leader Prometheus names is the one the managers' /healthz name (a scrape may be a second old).
+    await waitUntil(
+      'Prometheus and /healthz agreeing on the leader',
+      async () => {
+        const leader = await c.leader();
+        const promLeader = await c.net.query('swarmd_raft_leader == 1');
+        return leader !== null && promLeader.length === 1 && promLeader[0]?.metric.host === leader;
+      },
+      30_000,
+      500,
+    );
     await agrees(byLeader('swarmd_nodes{state="ready"}'), () => swarmctlNodes('NODE_STATE_READY'));
     await agrees(byLeader('swarmd_tasks{service="web",state="running",desired_state="running"}'), () =>
       swarmctlRunning('web'),

@@ -11,11 +11,6 @@ import { type ManagerSocket, ok, running, swarmctl, type TaskJson, tasks } from 
 export const REPLICAS = 12;
 export const HOSTS = ['m1', 'm2', 'm3', 'w1', 'w2', 'w3'] as const;
 
-/** A unique testnet name ([a-z0-9]{1,8}) for this process and test. */
-export function testnetName(tag: string): string {
-  return `${tag}${process.pid.toString(36)}`.slice(0, 8);
-}
-
 export class FaultCluster {
   readonly net: Testnet;
 
@@ -24,11 +19,13 @@ export class FaultCluster {
   }
 
   /**
-   * Brings up the cluster and its two services, removed again (down) when the test ends, even when it
-   * fails.
+   * Brings up the cluster `name` ([a-z0-9]{1,8}) and its two services, removed again (down) when the
+   * test ends, even when it fails.
    */
-  static async start(t: ExecutionContext, tag: string): Promise<FaultCluster> {
-    const net = await Testnet.up(testnetName(tag), 3, 3);
+  static async start(t: ExecutionContext, name: string): Promise<FaultCluster> {
+    // A fixed name per test: what a run killed before its teardown (a timeout) is removed by the next.
+    await Testnet.existing(name).down();
+    const net = await Testnet.up(name, 3, 3);
     t.teardown(() => net.down().then(() => undefined));
     const c = new FaultCluster(net);
     const m = c.at('m1');

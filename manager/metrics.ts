@@ -152,7 +152,7 @@ export class ManagerMetrics {
     });
     const leaderChanges = new Counter({
       name: 'swarmd_raft_leader_changes_total',
-      help: 'Changes of the leader this manager knows (an election without a leader counts too).',
+      help: 'Leaders this manager learnt of, each one different from the last it knew.',
       registers,
     });
     const walSync = new Histogram({

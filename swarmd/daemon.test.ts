@@ -215,11 +215,13 @@ test.serial(
       );
     const allReady = 'swarmd_nodes{state="ready",availability="active",role="manager"} 3';
     let metrics: string[][] = [];
-    await waitUntil('three ready managers in every /metrics', async () => {
+    await waitUntil('three ready managers and one leader in every /metrics', async () => {
       metrics = await scrape();
-      return metrics.every((m) => m.includes(allReady));
+      return (
+        metrics.every((m) => m.includes(allReady)) &&
+        metrics.filter((m) => m.includes('swarmd_raft_leader 1')).length === 1
+      );
     });
-    t.is(metrics.filter((m) => m.includes('swarmd_raft_leader 1')).length, 1);
     hs.forEach((h, i) => {
       const m = metrics[i] as string[];
       t.true(m.includes(allReady), m.join('\n'));

@@ -60,9 +60,14 @@ export class Testnet {
    * @param name [a-z0-9]{1,8}, unique among the clusters that exist at the same time
    */
   static async up(name: string, managers: number, workers: number): Promise<Testnet> {
-    const net = new Testnet(name, `/tmp/swtnet-${name}`);
+    const net = Testnet.existing(name);
     await net.run('up', '--managers', String(managers), '--workers', String(workers));
     return net;
+  }
+
+  /** The cluster `name` as this module names its dir, whether it is up or not (for `down`). */
+  static existing(name: string): Testnet {
+    return new Testnet(name, `/tmp/swtnet-${name}`);
   }
 
   /** Runs a verb of the script; resolves with its stdout. @throws TestnetError when it exits non-zero */

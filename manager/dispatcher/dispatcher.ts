@@ -96,6 +96,8 @@ export class Dispatcher {
   readonly #log: Logger;
   #run: RunState | null = null;
   readonly #sessions = new Map<string, Session>();
+  /** Status updates that were their task's first RUNNING, with the task's creation time. */
+  readonly #firstRunning = new WeakMap<StatusUpdate, number>();
   readonly #sessionsById = new Map<string, Session>();
   readonly #tracked = new Map<string, Tracked>();
   readonly #streams = new Map<string, Set<AssignmentStream>>();
@@ -180,9 +182,10 @@ export class Dispatcher {
         store: this.#store,
         maxItems: this.#o.maxStatusBatchItems,
         write: (tx, u) => {
+          // Observed once the write committed (updateTaskStatus): a failed commit is sent again.
           const created = writeStatus(tx, u);
-          if (created !== null)
-            this.#o.metrics.taskStarted(Math.max(0, this.#o.clock.now() - created) / 1000);
+          if (created === null) this.#firstRunning.delete(u);
+          else this.#firstRunning.set(u, created);
         },
       }),
       pollTimer: null,
@@ -566,6 +569,11 @@ export class Dispatcher {
       }),
     );
     await run.statusWriter.submit(known);
+    const now = this.#o.clock.now();
+    for (const u of known) {
+      const created = this.#firstRunning.get(u);
+      if (created !== undefined) this.#o.metrics.taskStarted(Math.max(0, now - created) / 1000);
+    }
   }
 
   #openAssignments(call: AssignmentsCall): void {

@@ -7,7 +7,7 @@ export interface ReplicationMetrics {
   proposalCommitted(): void;
   /** A proposal of this member failed: refused, dropped, superseded by a new leader or timed out. */
   proposalFailed(): void;
-  /** The leader this member knows changed (including to none, during an election). */
+  /** This member learnt of a new leader (another than the last it knew). */
   leaderChanged(): void;
   /** A Ready's entries and hard state were written and fdatasynced in this many seconds. */
   walSynced(seconds: number): void;

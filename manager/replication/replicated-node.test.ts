@@ -230,6 +230,34 @@ test('`transferLeadership()` hands leadership to the named voter', async (t) => 
   await t.throwsAsync(c.node(to).transferLeadership(99n), { instanceOf: MembershipError });
 });
 
+test('the metrics hooks: each member counts each new leader once, proposals once, WAL syncs', async (t) => {
+  const counts = { leaders: 0, committed: 0, failed: 0, syncs: 0, snapshots: 0 };
+  const metrics = {
+    leaderChanged: () => void counts.leaders++,
+    proposalCommitted: () => void counts.committed++,
+    proposalFailed: () => void counts.failed++,
+    walSynced: (s: number) => {
+      if (s >= 0) counts.syncs++;
+    },
+    snapshotSaved: () => void counts.snapshots++,
+  };
+  const c = await InProcessCluster.start(3, { logger, metrics }, clusters);
+  const leader = await c.waitForLeader();
+  await c.put(leader, 'a', '1');
+  const to = others(c, leader)[0] as bigint;
+  await c.node(leader).transferLeadership(to);
+  await c.waitForLeader();
+  await c.put(to, 'a', '2');
+  await converged(c, to);
+  // Three members, two leaders each (the candidate and pre-candidate states in between do not count).
+  t.is(counts.leaders, 6);
+  t.is(counts.committed, 2);
+  t.is(counts.failed, 0);
+  t.true(counts.syncs > 0);
+  await t.throwsAsync(c.node(to).propose(new Uint8Array(0)));
+  t.is(counts.failed, 0, 'a refusal before raft is no proposal');
+});
+
 test('membership: a member is added as a learner, promoted once caught up, and removed ids are never reused', async (t) => {
   const c = await InProcessCluster.start(3, { logger, snapshotEntries: 25, logTailEntries: 5 }, clusters);
   const leader = await c.waitForLeader();

@@ -208,6 +208,8 @@ export class ReplicatedNode<R = unknown> {
   readonly #transfers = new Set<PendingTransfer>();
   readonly #watchers = new Set<Watcher>();
   readonly #listeners = new Set<(event: ReplicationEvent) => void>();
+  /** The last leader this member knew, for the leader-changes counter. */
+  #lastLeader: bigint | null = null;
 
   /** @throws RangeError, TypeError for invalid options */
   constructor(options: ReplicatedNodeOptions<R>) {
@@ -469,7 +471,8 @@ export class ReplicatedNode<R = unknown> {
         if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
           const started = this.#o.clock.monotonic();
           await storage.persist(rd);
-          this.#o.metrics.walSynced((this.#o.clock.monotonic() - started) / 1000);
+          // A Ready with a snapshot also writes the snapshot file: not a WAL sync's time.
+          if (rd.snapshot === null) this.#o.metrics.walSynced((this.#o.clock.monotonic() - started) / 1000);
         }
         if (this.#currentState() === 'failed') return;
         // 2. Only then send.
@@ -539,7 +542,9 @@ export class ReplicatedNode<R = unknown> {
       isLeader: ss.raftState === 'leader',
       term: (this.#raw as RawNode).basicStatus().term,
     };
-    this.#o.metrics.leaderChanged();
+    // Role changes (pre-candidate, candidate) come as soft states too: only a new leader counts.
+    if (leaderId !== null && leaderId !== this.#lastLeader) this.#o.metrics.leaderChanged();
+    if (leaderId !== null) this.#lastLeader = leaderId;
     this.#log.info('raft leader changed', {
       'raft.leader': leaderId === null ? null : hexId(leaderId),
       'raft.state': ss.raftState,

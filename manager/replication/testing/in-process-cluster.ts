@@ -28,6 +28,7 @@ export interface InProcessClusterOptions
       | 'clock'
       | 'storage'
       | 'transport'
+      | 'metrics'
     >
   > {
   /** @default a logger that drops everything */
@@ -149,6 +150,7 @@ export class InProcessCluster {
       ...(o.transferTimeoutMs === undefined ? {} : { transferTimeoutMs: o.transferTimeoutMs }),
       ...(o.catchUpTimeoutMs === undefined ? {} : { catchUpTimeoutMs: o.catchUpTimeoutMs }),
       ...(o.storage === undefined ? {} : { storage: o.storage }),
+      ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
       transport: { minBackoffMs: 20, maxBackoffMs: 200, ...o.transport },
       ...(this.#clock === undefined ? {} : { clock: this.#clock }),
       logger: (o.logger ?? nullLogger).child({ member: id.toString() }),
