@@ -38,6 +38,7 @@ test('bad arguments are refused with exit 2 and a message naming them; nothing i
 });
 
 test('a cluster that is up refuses unknown hosts and bad percentages; down twice is fine', async (t) => {
+  await Testnet.existing('tsb').down(); // what a killed earlier run left
   const net = await Testnet.up('tsb', 1, 0);
   t.teardown(() => net.down().then(() => undefined));
   t.regex(refusal(await net.run('kill', 'w9').catch((e: unknown) => e)), /exit 2\).*host "w9"/s);

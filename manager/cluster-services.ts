@@ -41,6 +41,20 @@ function managerAddresses(ctx: ManagerContext): ManagerAddress[] {
   );
 }
 
+/**
+ * A leader hears every follower at each Raft tick (100 ms): a manager silent for this long is down or cut
+ * off, and so is the agent of its host.
+ */
+const RAFT_SILENCE_MS = 3000;
+
+/** Whether the node is a manager whose Raft member has been silent to this (leading) manager. */
+function raftSilent(ctx: ManagerContext, nodeId: string): boolean {
+  const raftId = ctx.store.view((tx) => tx.nodes.get(nodeId))?.managerStatus?.raftId;
+  if (raftId === undefined || raftId === '') return false;
+  const member = ctx.members().find((m) => m.id.toString(16) === raftId);
+  return member?.silentMs != null && member.silentMs > RAFT_SILENCE_MS;
+}
+
 /** The dispatcher, the log broker, the orchestrators and the scheduler of a manager. */
 export function serveRunningCluster(): ManagerService {
   return (ctx) => {
@@ -52,6 +66,7 @@ export function serveRunningCluster(): ManagerService {
       authenticate: (call) => callerNode(ctx, call),
       managers: () => managerAddresses(ctx),
       metrics: ctx.metrics.dispatcher,
+      unreachable: (nodeId) => raftSilent(ctx, nodeId),
     });
     ctx.metrics.bind({ dispatcherSessions: () => dispatcher.sessionCount });
     dispatcher.register(ctx.server);

@@ -70,7 +70,7 @@ interface Tracked {
   session: Session | null;
   graceMs: number;
   /** What the node failed to do, for the down message. */
-  awaiting: 'heartbeat' | 'reconnect';
+  awaiting: 'heartbeat' | 'reconnect' | 'unreachable';
 }
 
 type NodeWrite =
@@ -83,6 +83,7 @@ interface RunState {
   readonly nodeWriter: BatchWriter<NodeWrite>;
   readonly statusWriter: BatchWriter<StatusUpdate>;
   pollTimer: Timer | null;
+  unreachableCheck: Timer | null;
   /** The managers and base period last broadcast, as JSON. */
   broadcastKey: string;
 }
@@ -189,14 +190,16 @@ export class Dispatcher {
         },
       }),
       pollTimer: null,
+      unreachableCheck: null,
       broadcastKey: JSON.stringify([this.#o.managers(), result.period]),
     };
     this.#run = state;
-    const grace = Math.max(
-      this.#o.reconnectGraceMs,
-      Math.round(result.period * this.#o.heartbeatGraceMultiplier),
-    );
+    const heartbeatGrace = Math.round(result.period * this.#o.heartbeatGraceMultiplier);
+    const grace = Math.max(this.#o.reconnectGraceMs, heartbeatGrace);
     for (const n of result.ready) this.#track(n.id, null, grace, 'reconnect');
+    // A node known unreachable otherwise (the old leader's host, say) is not waited for so long: checked
+    // every period while the reconnect grace lasts.
+    if (grace > heartbeatGrace) this.#checkUnreachable(state, result.period, this.#o.clock.now() + grace);
     this.#armPoll(state, result.period);
     this.#log.info('dispatcher started', { nodes: result.ready.length, 'heartbeat.periodMs': result.period });
     const onAbort = (): void => state.watcher.close();
@@ -306,6 +309,7 @@ export class Dispatcher {
     if (this.#run !== state) return;
     this.#run = null;
     state.pollTimer?.cancel();
+    state.unreachableCheck?.cancel();
     state.watcher.close();
     const err = new NotLeaderError('serve agents', this.#o.managers());
     for (const session of [...this.#sessions.values()]) this.#endSession(session, err);
@@ -397,6 +401,23 @@ export class Dispatcher {
     }, ms);
   }
 
+  #checkUnreachable(state: RunState, periodMs: number, until: number): void {
+    state.unreachableCheck = this.#o.clock.setTimeout(() => {
+      state.unreachableCheck = null;
+      if (this.#run !== state) return;
+      let waiting = false;
+      for (const [nodeId, t] of [...this.#tracked]) {
+        if (t.awaiting !== 'reconnect' || t.session !== null) continue;
+        if (!this.#o.unreachable(nodeId)) waiting = true;
+        else {
+          t.awaiting = 'unreachable';
+          this.#expire(nodeId, t);
+        }
+      }
+      if (waiting && this.#o.clock.now() + periodMs < until) this.#checkUnreachable(state, periodMs, until);
+    }, periodMs);
+  }
+
   #expire(nodeId: string, t: Tracked): void {
     this.#tracked.delete(nodeId);
     const run = this.#run;
@@ -406,7 +427,9 @@ export class Dispatcher {
     const message =
       t.awaiting === 'reconnect'
         ? `heartbeat failure: the node did not reconnect within ${t.graceMs} ms after the dispatcher started`
-        : `heartbeat failure: no heartbeat for ${t.graceMs} ms`;
+        : t.awaiting === 'unreachable'
+          ? 'heartbeat failure: the node did not reconnect after the dispatcher started, and its manager does not answer Raft either'
+          : `heartbeat failure: no heartbeat for ${t.graceMs} ms`;
     this.#log.info('node missed its heartbeats, marking it down', { 'node.id': nodeId, message });
     this.#o.metrics.heartbeatsMissed();
     run.nodeWriter.submit([{ kind: 'down', nodeId, message }]).catch((err: unknown) => {

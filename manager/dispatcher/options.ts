@@ -43,6 +43,12 @@ export interface DispatcherOptions {
    * mark healthy nodes down and move all their tasks at every leader change. @default 10000
    */
   reconnectGraceMs?: number;
+  /**
+   * Whether a node is known to be unreachable by other means (a manager whose Raft member has been
+   * silent to this leader): a starting dispatcher marks such a node down at the heartbeat grace
+   * instead of waiting the whole reconnect grace. @default never
+   */
+  unreachable?: (nodeId: string) => boolean;
   /** Periods sent to agents are the cluster's ± this fraction. @default 0.1 */
   heartbeatJitter?: number;
   /** Status updates per UpdateTaskStatus call. @default 10000 */
@@ -83,6 +89,7 @@ export interface CompiledDispatcherOptions {
   readonly defaultHeartbeatPeriodMs: number;
   readonly heartbeatGraceMultiplier: number;
   readonly reconnectGraceMs: number;
+  readonly unreachable: (nodeId: string) => boolean;
   readonly heartbeatJitter: number;
   readonly maxUpdatesPerCall: number;
   readonly maxStatusBatchItems: number;
@@ -120,6 +127,7 @@ export function compileDispatcherOptions(o: DispatcherOptions): CompiledDispatch
     defaultHeartbeatPeriodMs: positiveInt('defaultHeartbeatPeriodMs', o.defaultHeartbeatPeriodMs, 1000),
     heartbeatGraceMultiplier: multiplier,
     reconnectGraceMs: positiveInt('reconnectGraceMs', o.reconnectGraceMs, 10_000),
+    unreachable: o.unreachable ?? (() => false),
     heartbeatJitter: jitter,
     maxUpdatesPerCall: positiveInt('maxUpdatesPerCall', o.maxUpdatesPerCall, 10_000),
     maxStatusBatchItems: positiveInt('maxStatusBatchItems', o.maxStatusBatchItems, 10_000),

@@ -250,6 +250,33 @@ test('a new dispatcher gives ready nodes the reconnect grace (10 s) to open a se
   t.is(node(h, 'idle').status.state, 'unknown', 'nodes that were not ready are left alone');
 });
 
+test('a node known unreachable (a silent manager) is marked down within a period, not after the reconnect grace', async (t) => {
+  const h = await DispatcherHarness.start({ options: { unreachable: (nodeId) => nodeId === 'oldleader' } });
+  t.teardown(() => h.close());
+  await h.store.update((tx) => {
+    tx.clusters.create(cluster());
+    tx.nodes.create(testNode({ id: 'oldleader', hostname: 'oldleader', role: 'manager' }));
+    tx.nodes.create(testNode({ id: 'slow', hostname: 'slow' }));
+  });
+  h.run();
+  h.clock.advance(999);
+  t.is(node(h, 'oldleader').status.state, 'ready');
+  h.clock.advance(2);
+  const down = await h.waitFor('oldleader down', (tx) => {
+    const n = tx.nodes.get('oldleader');
+    return n?.status.state === 'down' ? n : undefined;
+  });
+  t.regex(
+    down.status.message,
+    /did not reconnect after the dispatcher started, and its manager does not answer Raft/,
+  );
+  // The other one still has the rest of the reconnect grace.
+  h.clock.advance(8000);
+  t.is(node(h, 'slow').status.state, 'ready');
+  h.clock.advance(1000);
+  await h.waitFor('slow down', (tx) => (tx.nodes.get('slow')?.status.state === 'down' ? true : undefined));
+});
+
 test('the reconnect grace is never shorter than the heartbeat grace', async (t) => {
   const h = await DispatcherHarness.start({ options: { reconnectGraceMs: 1 } });
   t.teardown(() => h.close());

@@ -256,6 +256,11 @@ test('the metrics hooks: each member counts each new leader once, proposals once
   t.true(counts.syncs > 0);
   await t.throwsAsync(c.node(to).propose(new Uint8Array(0)));
   t.is(counts.failed, 0, 'a refusal before raft is no proposal');
+  // The leader hears its followers every tick: each one's silence is short; its own is not measured.
+  for (const m of c.node(to).status().members) {
+    if (m.id === to) t.is(m.silentMs, null);
+    else t.true(m.silentMs !== null && m.silentMs < 2000, `member ${m.id}: ${m.silentMs}`);
+  }
 });
 
 test('membership: a member is added as a learner, promoted once caught up, and removed ids are never reused', async (t) => {

@@ -70,6 +70,11 @@ export interface MemberStatus {
   readonly role: 'voter' | 'learner';
   /** The highest index known replicated to it (on the leader only; null elsewhere). */
   readonly match: number | null;
+  /**
+   * Ms since this member last received a message from it: a leader hears each follower every tick, so
+   * a long silence means it is down or cut off. Null for this member and for a peer never heard from.
+   */
+  readonly silentMs: number | null;
 }
 
 /** A node's state at a glance (cheap enough for a health endpoint). */
@@ -210,6 +215,8 @@ export class ReplicatedNode<R = unknown> {
   readonly #listeners = new Set<(event: ReplicationEvent) => void>();
   /** The last leader this member knew, for the leader-changes counter. */
   #lastLeader: bigint | null = null;
+  /** When a message of each peer last arrived (the clock's monotonic ms). */
+  readonly #lastHeard = new Map<bigint, number>();
 
   /** @throws RangeError, TypeError for invalid options */
   constructor(options: ReplicatedNodeOptions<R>) {
@@ -352,6 +359,7 @@ export class ReplicatedNode<R = unknown> {
       handler: {
         onMessage: (m) => {
           if (this.#state !== 'running') return;
+          this.#lastHeard.set(m.from, this.#o.clock.monotonic());
           this.#raftCall(() => raw.step(m));
         },
         reportUnreachable: (peer) => {
@@ -1077,6 +1085,11 @@ export class ReplicatedNode<R = unknown> {
     const raw = this.#raw;
     const st = raw?.status() ?? null;
     const conf = this.#membership.confState;
+    const now = this.#o.clock.monotonic();
+    const silentFor = (id: bigint): number | null => {
+      const at = this.#lastHeard.get(id);
+      return at === undefined ? null : now - at;
+    };
     const members: MemberStatus[] = [
       ...conf.voters.map((id) => ({ id, role: 'voter' as const })),
       ...conf.learners.map((id) => ({ id, role: 'learner' as const })),
@@ -1085,6 +1098,7 @@ export class ReplicatedNode<R = unknown> {
       address:
         m.id === this.id ? (this.#address ?? this.#membership.address(m.id)) : this.#membership.address(m.id),
       match: st?.progress?.get(m.id)?.match ?? null,
+      silentMs: m.id === this.id ? null : silentFor(m.id),
     }));
     return {
       ...this.leader(),
