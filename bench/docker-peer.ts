@@ -42,6 +42,7 @@ import {
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { positiveIntArg } from './cli-args.js';
 
 export interface DockerPeerOptions {
   replicas: number;
@@ -754,10 +755,7 @@ export async function runDockerPeer(opts: DockerPeerOptions): Promise<DockerPeer
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const num = (name: string, dflt: number): number => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? Number(argv[i + 1]) : dflt;
-  };
+  const num = (name: string, dflt: number): number => positiveIntArg(argv, name, dflt);
   const result = await runDockerPeer({
     replicas: num('--replicas', 50),
     crashRuns: num('--crash-runs', 20),

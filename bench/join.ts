@@ -44,6 +44,7 @@ import {
   verifyNodeCertificate,
 } from '../pki/index.js';
 import { type Cluster, type controlpb, loadGrpcObject } from '../proto/index.js';
+import { positiveIntArg } from './cli-args.js';
 
 const HOUR = 3600 * 1000;
 const WARMUP_CALLS = 300;
@@ -329,13 +330,7 @@ async function controlLatency(calls: number, clock: Clock): Promise<ControlLaten
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const arg = (name: string, dflt: number): number => {
-    const i = argv.indexOf(name);
-    const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-    if (!Number.isSafeInteger(v) || v < 1)
-      throw new RangeError(`${name} must be a positive integer, got ${argv[i + 1]}`);
-    return v;
-  };
+  const arg = (name: string, dflt: number): number => positiveIntArg(argv, name, dflt);
   const agents = arg('--agents', 50);
   const rounds = arg('--rounds', 3);
   const calls = arg('--calls', 3000);

@@ -20,6 +20,7 @@ import { Scheduler } from '../manager/scheduler/index.js';
 import { byTaskState, MemoryStore } from '../manager/store/index.js';
 import { testNode, testService, testTask } from '../manager/store/testing/index.js';
 import type { Node, Service, Task } from '../proto/index.js';
+import { positiveIntArg } from './cli-args.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -187,13 +188,7 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions): Promise<Sc
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const arg = (name: string, dflt: number): number => {
-    const i = argv.indexOf(name);
-    const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-    if (!Number.isSafeInteger(v) || v < 1)
-      throw new RangeError(`${name} must be a positive integer, got ${argv[i + 1]}`);
-    return v;
-  };
+  const arg = (name: string, dflt: number): number => positiveIntArg(argv, name, dflt);
   const result = await runSchedulerBench({
     nodes: arg('--nodes', 1000),
     tasks: arg('--tasks', 100_000),

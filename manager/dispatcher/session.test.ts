@@ -3,7 +3,7 @@ import test from 'ava';
 import { statusToError } from '../../common/index.js';
 import type { Node } from '../../proto/index.js';
 import { testCluster, testNode } from '../store/testing/index.js';
-import { DispatcherHarness, testDescription } from './testing/index.js';
+import { DispatcherHarness, refusal, testDescription } from './testing/index.js';
 
 /** The cluster object with a 1 s heartbeat (the manager's default). */
 function cluster(periodMs = 1000) {
@@ -47,15 +47,6 @@ function node(h: DispatcherHarness, id: string): Node {
   const n = h.store.view((tx) => tx.nodes.get(id));
   if (n === undefined) throw new Error(`no node ${id}`);
   return n;
-}
-
-async function refusal(p: Promise<unknown>): Promise<ReturnType<typeof statusToError>> {
-  try {
-    await p;
-  } catch (err) {
-    return statusToError(err as grpc.ServiceError);
-  }
-  throw new Error('the call was not refused');
 }
 
 test('a session registers the node: description, ready, address, managers and a jittered period', async (t) => {

@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
-import { statusToError } from '../../common/index.js';
 import type { dispatcherpb, Task, TaskState } from '../../proto/index.js';
 import { testCluster, testNode, testService, testTask } from '../store/testing/index.js';
-import { DispatcherHarness, type DispatcherHarnessOptions } from './testing/index.js';
+import { DispatcherHarness, type DispatcherHarnessOptions, refusal } from './testing/index.js';
 
 const web = testService({ id: 'svc-web', name: 'web' });
 
@@ -33,15 +32,6 @@ function get(h: DispatcherHarness, id: string): Task {
 
 function upd(taskId: string, state: TaskState | string, extra: Partial<dispatcherpb.TaskStatusUpdate> = {}) {
   return { taskId, state, timestamp: 1_700_000_000_000, message: `now ${state}`, ...extra };
-}
-
-async function refusal(p: Promise<unknown>): Promise<ReturnType<typeof statusToError>> {
-  try {
-    await p;
-  } catch (err) {
-    return statusToError(err as grpc.ServiceError);
-  }
-  throw new Error('the call was not refused');
 }
 
 test('status updates are written, with container and restarts, before the call returns', async (t) => {

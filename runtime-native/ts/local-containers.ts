@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cgroupDirsFor } from './cgroup-paths.js';
 import { type ContainerStats, readCgroupStats } from './cgroup-stats.js';
@@ -47,6 +47,7 @@ export class LocalContainers {
   readonly runtime: OciRuntime;
   readonly #stateDir: string;
   readonly #cgroupParent: string;
+  #mountinfo: Promise<string> | null = null;
 
   constructor(options: LocalContainersOptions) {
     if (!options.stateDir.startsWith('/'))
@@ -75,7 +76,12 @@ export class LocalContainers {
    * has no cgroup (not created, or gone).
    */
   async stats(id: string): Promise<ContainerStats | null> {
-    const dirs = await cgroupDirsFor(`${this.#cgroupParent}/${id}`);
+    // The cgroup hierarchies are mounted once at boot: the mount table is read once, not per container.
+    this.#mountinfo ??= readFile('/proc/self/mountinfo', 'utf8').catch((err: unknown) => {
+      this.#mountinfo = null;
+      throw err;
+    });
+    const dirs = await cgroupDirsFor(`${this.#cgroupParent}/${id}`, await this.#mountinfo);
     const probe = dirs.cpuacct ?? dirs.memory ?? dirs.unified;
     if (probe === undefined || !existsSync(probe)) return null;
     return readCgroupStats(dirs);

@@ -1,11 +1,9 @@
 /** `swarmctl service ps SERVICE...`: the tasks of services, by slot then newest. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../../context.js';
-import { renderTaskTable } from '../../format/task.js';
-import { printList } from '../output.js';
 import { collect } from '../parse.js';
 import type { Runner } from '../runner.js';
-import { type TaskListOptions, taskFilters } from '../task/ls.js';
+import { printTasks, type TaskListOptions, taskFilters } from '../task/ls.js';
 
 export async function servicePs(
   ctx: CommandContext,
@@ -19,18 +17,7 @@ export async function servicePs(
     if (service !== null) serviceIds.push(service.id);
   }
   const { tasks } = await ctx.client.call('ListTasks', { ...request, serviceIds });
-  if (options.quiet === true || ctx.format === 'json') {
-    printList(ctx, tasks, options.quiet, () => '');
-    return;
-  }
-  const { nodes } = await ctx.client.call('ListNodes', {});
-  ctx.out(
-    renderTaskTable(tasks, {
-      nodes: new Map(nodes.map((n) => [n.id, n])),
-      now: ctx.now(),
-      noTrunc: options.trunc === false,
-    }),
-  );
+  await printTasks(ctx, tasks, options);
 }
 
 export function registerServicePs(parent: Command, run: Runner): void {

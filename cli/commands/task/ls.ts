@@ -51,6 +51,15 @@ export function taskFilters(
 export async function taskLs(ctx: CommandContext, options: TaskListOptions): Promise<void> {
   const request = taskFilters(options.filter, ['service', 'node', 'desired-state', 'name', 'id']);
   const { tasks } = await ctx.client.call('ListTasks', request);
+  await printTasks(ctx, tasks, options);
+}
+
+/** Prints tasks as ids (-q), JSON, or the table with their nodes' names (`task ls`, `service ps`). */
+export async function printTasks(
+  ctx: CommandContext,
+  tasks: controlpb.Task__Output[],
+  options: TaskListOptions,
+): Promise<void> {
   if (options.quiet === true || ctx.format === 'json') {
     printList(ctx, tasks, options.quiet, () => '');
     return;

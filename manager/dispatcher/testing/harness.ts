@@ -4,7 +4,7 @@
  * the wall clock (they wait for an event, never for time to pass). `close()` stops and removes it all.
  */
 import * as grpc from '@grpc/grpc-js';
-import { nullLogger, SeededRand } from '../../../common/index.js';
+import { nullLogger, SeededRand, statusToError } from '../../../common/index.js';
 import { FakeClock } from '../../../common/testing/index.js';
 import { type dispatcherpb, loadGrpcObject } from '../../../proto/index.js';
 import { MemoryStore, type ReadTx } from '../../store/index.js';
@@ -15,6 +15,16 @@ import { testAuthenticator, testNodeMetadata } from './test-authenticator.js';
 
 /** How long a test waits for an event before failing. */
 export const WAIT_BOUND_MS = 5000;
+
+/** The typed error of a call that must be refused; throws when it was not. */
+export async function refusal(p: Promise<unknown>): Promise<ReturnType<typeof statusToError>> {
+  try {
+    await p;
+  } catch (err) {
+    return statusToError(err as grpc.ServiceError);
+  }
+  throw new Error('the call was not refused');
+}
 
 /** Reads a server stream message by message. */
 export class StreamReader<T> {
